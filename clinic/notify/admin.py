@@ -1,0 +1,38 @@
+from django.contrib import admin
+
+from .models import Message, MessageAttempt
+
+
+class MessageAttemptInline(admin.TabularInline):
+    model = MessageAttempt
+    extra = 0
+    can_delete = False
+    readonly_fields = ["number", "at", "outcome", "error"]
+
+
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    """Delivery status only: message bodies may name patients, so they are not shown here."""
+
+    list_display = ["created_at", "purpose", "channel", "status", "attempts", "sent_at"]
+    list_filter = ["status", "channel", "purpose"]
+    fields = [
+        "uuid",
+        "purpose",
+        "channel",
+        "status",
+        "attempts",
+        "last_error",
+        "next_attempt_at",
+        "claimed_at",
+        "sent_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [MessageAttemptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,181 @@
+"""The shared world of the test suite: people in every role, logged-in clients (staff and
+specialists with a verified second factor), a real SMTP server, Celery run inline."""
+
+import os
+import socket
+import time
+
+import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+from clinic.accounts.roles import Role
+from tests.factories import TEST_PASSWORD, UserFactory
+from tests.support.smtp import SMTPServer
+
+hypothesis_settings.register_profile(
+    "ci", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.register_profile("dev", max_examples=25, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + live_server
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_inline(settings):
+    """Fast password hashing (Argon2 is tested on its own) and Celery tasks run inline."""
+    from clinic.celery import app
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.Argon2PasswordHasher",
+    ]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+# --- People ---------------------------------------------------------------------------------
+@pytest.fixture
+def password():
+    return TEST_PASSWORD
+
+
+@pytest.fixture
+def patient_user(db):
+    return UserFactory(email="pat.a@example.com", first_name="Ann", role=Role.PATIENT)
+
+
+@pytest.fixture
+def other_patient_user(db):
+    return UserFactory(email="pat.b@example.com", first_name="Ben", role=Role.PATIENT)
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(email="staff@example.com", first_name="Sam", role=Role.STAFF)
+
+
+@pytest.fixture
+def specialist_user(db):
+    return UserFactory(email="doc@example.com", first_name="Dana", role=Role.SPECIALIST)
+
+
+@pytest.fixture
+def privacy_officer_user(db):
+    return UserFactory(email="privacy@example.com", first_name="Pat", role=Role.PRIVACY_OFFICER)
+
+
+@pytest.fixture
+def admin_user(db):
+    user = UserFactory(email="admin@example.com", first_name="Ada")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def login_with_two_factor(client, user):
+    """Log ``user`` in as if through allauth's two-step login: password and TOTP recorded."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, generate_totp_secret())
+    client.force_login(user)
+    session = client.session
+    now = time.time()
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": now, "email": user.email},
+        {"method": "mfa", "at": now, "type": "totp"},
+    ]
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = str(user.pk)
+    session.save()
+    return client
+
+
+@pytest.fixture
+def patient_client(client, patient_user):
+    client.force_login(patient_user)
+    return client
+
+
+@pytest.fixture
+def other_patient_client(django_client_factory, other_patient_user):
+    c = django_client_factory()
+    c.force_login(other_patient_user)
+    return c
+
+
+@pytest.fixture
+def django_client_factory():
+    from django.test import Client
+
+    return Client
+
+
+@pytest.fixture
+def staff_client(django_client_factory, staff_user):
+    return login_with_two_factor(django_client_factory(), staff_user)
+
+
+@pytest.fixture
+def specialist_client(django_client_factory, specialist_user):
+    return login_with_two_factor(django_client_factory(), specialist_user)
+
+
+@pytest.fixture
+def privacy_officer_client(django_client_factory, privacy_officer_user):
+    return login_with_two_factor(django_client_factory(), privacy_officer_user)
+
+
+@pytest.fixture
+def admin_client_2fa(django_client_factory, admin_user):
+    return login_with_two_factor(django_client_factory(), admin_user)
+
+
+# --- A real SMTP server ---------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server (aiosmtpd) on a spare port; Django's SMTP backend points at it."""
+    server = SMTPServer(port=free_port())
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    yield server
+    server.stop()
+
+
+# --- Browser --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "headless": True,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
