@@ -188,7 +188,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "landing"
 
-ACCOUNT_ADAPTER = "clinic.accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "patients.adapter.PatientAccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None

@@ -13,7 +13,7 @@ from .services import user_set_role
 
 PEOPLE = [
     # role, local part, first, last
-    ("admin", "admin", "Alex", "Morgan"),
+    ("Clinic admin", "admin", "Alex", "Morgan"),
     (Role.STAFF, "frontdesk", "Priya", "Shah"),
     (Role.STAFF, "nurse", "Tom", "Becker"),
     (Role.SPECIALIST, "dr.ng", "Helen", "Ng"),
@@ -52,7 +52,7 @@ def build(log) -> list[DemoLogin]:
             user = User.objects.create_user(
                 email=email, password=DEMO_PASSWORD, first_name=first, last_name=last
             )
-            if role == "admin":
+            if role == "Clinic admin":
                 user.is_staff = user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
             else:
