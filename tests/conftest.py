@@ -39,9 +39,13 @@ def pytest_runtest_setup(item):
 
 @pytest.fixture(autouse=True)
 def _fast_and_inline(settings):
-    """Fast password hashing (Argon2 is tested on its own) and Celery tasks run inline."""
+    """Fast password hashing (Argon2 is tested on its own), Celery tasks run inline, and a
+    clean cache (allauth's per-IP rate limits and used TOTP codes live there)."""
+    from django.core.cache import cache
+
     from clinic.celery import app
 
+    cache.clear()
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",
