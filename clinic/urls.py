@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
