@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "clinic.accounts.sessions.SessionTimeoutMiddleware",
     "clinic.accounts.middleware.TwoFactorRequiredMiddleware",
     "clinic.headers.NoStoreForSignedInMiddleware",
+    "clinic.accounts.security_log.ProbeLogMiddleware",
     "clinic.audit.middleware.HistoryContextMiddleware",
     # axes must be last: it turns a locked-out request into its lockout response.
     "axes.middleware.AxesMiddleware",

@@ -76,3 +76,25 @@ def _password_changed(sender, request, user, **kwargs):
 @receiver(password_reset)
 def _password_reset(sender, request, user, **kwargs):
     event("password_reset", request=request, user_id=user.pk, outcome="success")
+
+
+class ProbeLogMiddleware:
+    """Logs refused or missing-object answers (403/404) to signed-in users: the trace of
+    someone trying other patients' ids (the path is logged, never the response body)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if response.status_code in (403, 404) and user is not None and user.is_authenticated:
+            event(
+                "probe",
+                request=request,
+                user_id=user.pk,
+                outcome=str(response.status_code),
+                method=request.method,
+                path=request.path[:200],
+            )
+        return response

@@ -123,3 +123,12 @@ def test_security_events_are_logged_without_secrets(client, patient_user, caplog
     assert f"event=login outcome=success user_id={patient_user.pk}" in text
     assert "wrong-pass-123" not in text and TEST_PASSWORD not in text
     assert patient_user.email not in text
+
+
+@pytest.mark.django_db
+def test_refused_and_missing_object_answers_are_logged_as_probes(patient_client, caplog):
+    caplog.set_level("INFO", logger="clinic.security")
+    patient_client.get("/admin/", follow=True)
+    patient_client.get("/no/such/page/")
+    assert "event=probe outcome=403" in caplog.text
+    assert "event=probe outcome=404" in caplog.text
