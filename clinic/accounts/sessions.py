@@ -14,6 +14,15 @@ LAST_SEEN = "clinic.last_seen"
 LOGGED_IN_AT = "clinic.logged_in_at"
 # Requests that must not count as activity (the timeout warning polls nothing; static only).
 _PASSIVE_PREFIXES = ("/static/", "/healthz")
+# Activity is written to the session at most this often, so most requests save nothing.
+_RESOLUTION_SECONDS = 60
+
+
+def session_start(request) -> None:
+    """Called at login: the absolute and idle clocks start now."""
+    now = time.time()
+    request.session[LOGGED_IN_AT] = now
+    request.session[LAST_SEEN] = now
 
 
 def idle_limit_seconds(user) -> int:
@@ -41,6 +50,7 @@ class SessionTimeoutMiddleware:
                     request, _("You were logged out to protect your privacy. Please log in again.")
                 )
                 return redirect(f"{reverse('account_login')}?next={request.path}")
-            session[LAST_SEEN] = now
+            if now - last_seen >= _RESOLUTION_SECONDS or LAST_SEEN not in session:
+                session[LAST_SEEN] = now
             request.session_idle_limit = idle_limit_seconds(user)
         return self.get_response(request)

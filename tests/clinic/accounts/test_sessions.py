@@ -132,3 +132,13 @@ def test_refused_and_missing_object_answers_are_logged_as_probes(patient_client,
     patient_client.get("/no/such/page/")
     assert "event=probe outcome=403" in caplog.text
     assert "event=probe outcome=404" in caplog.text
+
+
+@pytest.mark.django_db
+def test_activity_is_saved_at_most_once_a_minute_so_pages_write_no_session(patient_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        patient_client.get("/me/")
+    assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
