@@ -5,7 +5,6 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from .sessions import session_start
-
 from .twofactor import record_two_factor
 
 
