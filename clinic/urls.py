@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
+    path("staff/screens/", include("patients.staff_urls")),
 ]
 
 handler400 = "clinic.views.error_400"
