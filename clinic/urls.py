@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from clinic import views
 
 # The Django admin logs in through allauth (two-step login), never through its own form.
-admin.site.login = login_required(admin.site.login)
+admin.site.login = views.admin_login
 admin.site.site_header = "Clinic administration"
 
 urlpatterns = [

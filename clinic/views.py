@@ -1,5 +1,7 @@
 """Pages that belong to no app: landing, the role-aware home, health, error pages."""
 
+import os
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -7,6 +9,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from kombu import Connection
 
 
 @login_not_required
@@ -27,6 +30,21 @@ def home(request):
     return render(request, "home_no_role.html")
 
 
+@login_not_required
+def admin_login(request, extra_context=None):
+    """Replaces the admin's own login form: everyone logs in through allauth's two-step login.
+    A logged-in user who is not a clinic admin is refused."""
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+    from django.urls import reverse
+
+    if request.user.is_authenticated:
+        if request.user.is_staff:
+            return redirect("admin:index")
+        raise PermissionDenied
+    return redirect_to_login(request.GET.get("next", reverse("admin:index")))
+
+
 # First match wins: (permission, URL name of that role's start page). Apps extend this
 # list from their AppConfig.ready() so this module imports no app.
 HOME_BY_PERMISSION: list[tuple[str, str]] = []
@@ -42,15 +60,11 @@ def _database_ok() -> bool:
 
 
 def _broker_ok() -> bool:
-    from clinic.celery import app
-
     if settings.CELERY_BROKER_URL.startswith("filesystem://"):
         folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("data_folder_in", "")
-        import os
-
         return bool(folder) and os.path.isdir(folder)
     try:
-        with app.connection_for_write() as conn:
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True
     except Exception:

@@ -28,11 +28,24 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright + live_server
 
 
+def pytest_runtest_setup(item):
+    """Tests marked ``postgres`` fail (never skip) when the suite runs on another database."""
+    if item.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.fail("this test needs PostgreSQL: run bin/test.sh or set DATABASE_URL")
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_inline(settings):
-    """Fast password hashing (Argon2 is tested on its own) and Celery tasks run inline."""
+    """Fast password hashing (Argon2 is tested on its own), Celery tasks run inline, and a
+    clean cache (allauth's per-IP rate limits and used TOTP codes live there)."""
+    from django.core.cache import cache
+
     from clinic.celery import app
 
+    cache.clear()
     settings.PASSWORD_HASHERS = [
         "django.contrib.auth.hashers.MD5PasswordHasher",
         "django.contrib.auth.hashers.Argon2PasswordHasher",

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+from .roles import sync_roles
 
 
 class AccountsConfig(AppConfig):
@@ -14,4 +17,7 @@ class AccountsConfig(AppConfig):
         from . import demo, emails, receivers  # noqa: F401  (receivers: allauth events)
 
         register_renderer("account", emails.render_account_email)
+        # Roles are data the code relies on: recreate them after every migrate (and after
+        # the flush of a transactional test), once Django has created the permissions.
+        post_migrate.connect(sync_roles, sender=self, dispatch_uid="accounts.sync_roles")
         clinic_demo.register(10, "accounts", demo.build)

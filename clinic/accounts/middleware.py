@@ -7,7 +7,13 @@ from django.utils.translation import gettext as _
 from .twofactor import has_totp, session_passed_two_factor
 
 # Pages a user who still owes a second factor may open: setting it up, and leaving.
-_ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/healthz")
+_ALLOWED_PREFIXES = (
+    "/accounts/2fa/",
+    "/accounts/reauthenticate/",
+    "/accounts/logout/",
+    "/static/",
+    "/healthz",
+)
 
 
 class TwoFactorRequiredMiddleware:

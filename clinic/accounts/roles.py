@@ -42,3 +42,16 @@ GROUP_NAMES = {
 
 # Roles whose every page needs a verified second factor (S7).
 TWO_FACTOR_ROLES = frozenset({Role.STAFF, Role.SPECIALIST, Role.PRIVACY_OFFICER})
+
+
+def sync_roles(**kwargs) -> None:
+    """Create the role groups with exactly their permissions (after every migrate/flush)."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role, group_name in GROUP_NAMES.items():
+        group, _ = Group.objects.get_or_create(name=group_name)
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="accounts", codename__in=ROLE_PERMISSIONS[role]
+            )
+        )

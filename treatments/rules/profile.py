@@ -7,7 +7,7 @@ all refused. Keys are checked in the order of RULES.md §1, so the error is dete
 """
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .vocab import (
     AREAS,
@@ -24,6 +24,8 @@ from .vocab import (
 )
 
 __all__ = ["PROFILE_KEYS", "Profile", "ProfileError", "Tried", "validate_profile"]
+
+_INTACT_SKIN = {area: "intact" for area in AREAS}
 
 
 class ProfileError(ValueError):
@@ -83,7 +85,7 @@ class Profile:
     metal_implants: frozenset = frozenset()
     iud: str = "none"
     conditions: frozenset = frozenset()
-    skin: dict = None  # type: ignore[assignment]  # always set by validate_profile
+    skin: dict = field(default_factory=lambda: dict(_INTACT_SKIN))
     allergies: frozenset = frozenset()
     medications: frozenset = frozenset()
     tried: tuple = ()
@@ -341,8 +343,6 @@ _LIST_KEYS = {
     "allergies": _list_checker(TREATMENTS),
     "medications": _list_checker(MEDICATIONS),
 }
-_EMPTY = frozenset()
-_INTACT_SKIN = {area: "intact" for area in AREAS}
 
 
 def validate_profile(data: object) -> Profile:

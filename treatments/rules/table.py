@@ -69,6 +69,7 @@ class Rule:
 
     @property
     def targets(self) -> tuple[str, ...]:
+        """The treatments this row can affect (every treatment for a global option row)."""
         if self.scope != "option":
             return ()
         if self.treatment is None:
