@@ -12,7 +12,7 @@ from patients.models import Consent, Intake, Patient, Screen
 from patients.questionnaire import STEP_NAMES, build_profile
 from patients.services.intake import IntakeError, intake_start, intake_submit
 from tests.factories import PatientFactory, UserFactory
-from tests.patients.intake_support import BASE_ANSWERS, answers, as_post, submitted_screen
+from tests.patients.intake_support import BASE_ANSWERS, as_post, submitted_screen
 from treatments.rules import RULES_BY_ID
 
 pytestmark = pytest.mark.django_db

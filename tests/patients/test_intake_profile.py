@@ -325,7 +325,7 @@ def test_allergy_choices_are_treatment_codes():
 
 
 def test_steps_are_in_the_documented_order():
-    assert STEP_NAMES == tuple(f.name for f in STEP_FORMS)
+    assert tuple(f.name for f in STEP_FORMS) == STEP_NAMES
     assert STEP_NAMES[:2] == ("about", "areas")
     assert STEP_NAMES[-1] == "tried"
 
