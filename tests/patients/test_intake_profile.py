@@ -13,6 +13,7 @@ from patients.questionnaire import (
     STEP_NAMES,
     build_profile,
     incomplete_steps,
+    step_form,
     step_is_complete,
 )
 from tests.patients.intake_support import BASE_ANSWERS, answers
@@ -346,3 +347,10 @@ def test_every_flag_names_a_profile_field(code):
 def test_skin_flags_have_a_readable_label_per_area():
     assert labels.flag_field("skin_plantar_unsure") == "skin"
     assert "Feet" in labels.flag_label("skin_plantar_unsure")
+
+
+def test_the_tried_step_asks_where_only_when_several_areas_are_affected():
+    assert "iontophoresis_area" not in step_form("tried", answers(), age=35).fields
+    two_areas = answers(areas={"plantar": 2}, skin={"plantar": "intact"})
+    form = step_form("tried", two_areas, age=35)
+    assert [c for c, _ in form.fields["iontophoresis_area"].choices] == ["all", "palmar", "plantar"]
