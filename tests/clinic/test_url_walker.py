@@ -9,6 +9,7 @@ from tests.support.urlwalk import walk
 PUBLIC = {
     "landing",
     "healthz",
+    "set_language",
     # allauth: logging in, signing up, verifying email, resetting a password
     "account_login",
     "account_signup",
