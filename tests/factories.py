@@ -31,3 +31,15 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(
                 user=obj, email=obj.email, defaults={"verified": True, "primary": True}
             )
+
+
+# --- Intake and screens (patients app) -------------------------------------------------------
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient profile; pass ``user=`` (their login) or ``guardian=`` (a parent's login)."""
+
+    class Meta:
+        model = "patients.Patient"
+
+    legal_name = factory.Faker("name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=70)
+    phone = "+14155550123"

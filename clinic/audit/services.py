@@ -9,6 +9,10 @@ def patient_key(obj: models.Model) -> str:
     return f"{obj._meta.label_lower}:{obj.pk}"
 
 
+def _is_logged(user) -> bool:
+    return user.is_authenticated and not (user.is_patient and not user.requires_two_factor)
+
+
 def access_record(
     *,
     request,
@@ -19,11 +23,24 @@ def access_record(
 
     Patients reading their own record are not logged (it is theirs); every other reader is.
     """
-    user = request.user
-    if not user.is_authenticated or (user.is_patient and not user.requires_two_factor):
+    if not _is_logged(request.user):
         return None
+    return AccessEvent.objects.create(**_event_fields(request, obj, patient))
+
+
+def access_record_many(*, request, items) -> list[AccessEvent]:
+    """Like ``access_record`` for a list page: one event per (obj, patient) shown, written in
+    one INSERT so the page's query count does not grow with its rows."""
+    if not _is_logged(request.user):
+        return []
+    events = [AccessEvent(**_event_fields(request, obj, patient)) for obj, patient in items]
+    return AccessEvent.objects.bulk_create(events) if events else []
+
+
+def _event_fields(request, obj, patient) -> dict:
+    user = request.user
     match = getattr(request, "resolver_match", None)
-    return AccessEvent.objects.create(
+    return dict(
         actor=user,
         actor_label=user.email,
         model_label=obj._meta.label_lower,

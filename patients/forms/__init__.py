@@ -1,0 +1,1 @@
+"""Forms of the patients app, one module per topic."""

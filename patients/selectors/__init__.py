@@ -1,0 +1,1 @@
+"""Reads for the patients app's pages, one module per topic."""
