@@ -120,9 +120,8 @@ def test_queue_query_count_does_not_grow_with_the_screens(
         make_screen(f"P{i}", iud={"iud": "unsure"} if i % 2 else {})
     # session, user, the user's groups (roles, for the 2FA middleware), user permissions,
     # group permissions, COUNT of the queue, the page of screens joined with their patients,
-    # one INSERT of the access events for the rows shown, and the idle-timeout middleware's
-    # session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(11):
+    # and one INSERT of the access events for the rows shown.
+    with django_assert_num_queries(8):
         response = staff_client.get(QUEUE)
     assert len(response.context["rows"]) == min(screens, 25)
 
@@ -186,9 +185,8 @@ def test_screen_page_query_count_does_not_grow_with_history(
         )
     # session, user, the user's groups (roles), user permissions, group permissions, the
     # screen joined with patient/intake/consent/creator/reviewer, the access event INSERT,
-    # the history's screens with creator/reviewer, their corrections (one prefetch), and the
-    # idle-timeout middleware's session save (SAVEPOINT, UPDATE, RELEASE).
-    with django_assert_num_queries(12):
+    # the history's screens with creator/reviewer and their corrections (one prefetch).
+    with django_assert_num_queries(9):
         staff_client.get(reverse("screens:detail", args=[screen.pk]))
 
 
