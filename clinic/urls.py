@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
+    path("book/", include("patients.urls_booking")),
+    path("staff/calendar/", include("patients.urls_calendar")),
 ]
 
 handler400 = "clinic.views.error_400"

@@ -18,3 +18,32 @@ class PatientsConfig(AppConfig):
         navigation.register(
             navigation.NavEntry("accounts.act_as_patient", _("My home"), "patients:home", 10)
         )
+        # Booking (issue 3)
+        from clinic.notify.registry import register_renderer
+
+        from . import booking_demo, notifications
+
+        register_renderer("patients.claim", notifications.render_claim_invitation)
+        clinic_demo.register(30, "booking", booking_demo.build)
+        views.HOME_BY_PERMISSION.append(("accounts.manage_calendar", "calendar:day"))
+        navigation.register(
+            navigation.NavEntry("accounts.act_as_patient", _("Book"), "booking:start", 20)
+        )
+        navigation.register(
+            navigation.NavEntry(
+                "accounts.act_as_patient", _("My appointments"), "patients:appointments", 30
+            )
+        )
+        navigation.register(
+            navigation.NavEntry("accounts.manage_calendar", _("Calendar"), "calendar:day", 10)
+        )
+        navigation.register(
+            navigation.NavEntry(
+                "accounts.manage_calendar", _("Book for a patient"), "calendar:patient_search", 15
+            )
+        )
+        navigation.register(
+            navigation.NavEntry(
+                "accounts.manage_calendar", _("Availability"), "calendar:specialists", 16
+            )
+        )

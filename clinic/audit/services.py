@@ -33,3 +33,33 @@ def access_record(
         view_name=(match.view_name if match else "")[:120],
         request_id=getattr(request, "request_id", ""),
     )
+
+
+def access_record_many(
+    *,
+    request,
+    rows: list[tuple[models.Model, models.Model | None]],
+) -> int:
+    """``access_record`` for a page that lists many patients' records (a calendar, search
+    results): one event per (obj, patient) pair, written in one query."""
+    user = request.user
+    if not rows or not user.is_authenticated or (user.is_patient and not user.requires_two_factor):
+        return 0
+    match = getattr(request, "resolver_match", None)
+    page = request.get_full_path()[:300]
+    view_name = (match.view_name if match else "")[:120]
+    request_id = getattr(request, "request_id", "")
+    AccessEvent.objects.bulk_create(
+        AccessEvent(
+            actor=user,
+            actor_label=user.email,
+            model_label=obj._meta.label_lower,
+            object_pk=str(obj.pk),
+            patient_key=patient_key(patient) if patient is not None else "",
+            page=page,
+            view_name=view_name,
+            request_id=request_id,
+        )
+        for obj, patient in rows
+    )
+    return len(rows)

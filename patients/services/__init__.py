@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from .models import Patient
+from ..models import Patient
 
 
 @transaction.atomic
