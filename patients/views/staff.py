@@ -373,7 +373,7 @@ def patient_card(request, pk):
             "types": types,
             "email": patient_email_address(patient),
             "invite_form": InviteForm(initial={"email": patient.contact_email}),
-            "today": clinic_today(),
+            "age": patient.age_on(clinic_today()),
         },
     )
 
