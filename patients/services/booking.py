@@ -9,7 +9,7 @@ and the insert run under the database's write lock, one booking at a time.
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +30,7 @@ from ..notifications import appointment_notify
 from ..selectors import Availability, availability_load, slot_lookup
 
 PATIENT_OVERLAP_CONSTRAINT = "appointment_patient_no_overlap"
+DEADLOCK_SQLSTATE = "40P01"
 
 
 class BookingError(Exception):
@@ -89,6 +90,17 @@ def _is_patient_overlap(exc: IntegrityError) -> bool:
     return name == PATIENT_OVERLAP_CONSTRAINT or PATIENT_OVERLAP_CONSTRAINT in str(exc)
 
 
+def _is_deadlock(exc: OperationalError) -> bool:
+    return getattr(getattr(exc, "__cause__", None), "sqlstate", None) == DEADLOCK_SQLSTATE
+
+
+def _lock_patient(patient: Patient) -> None:
+    """Serialise one patient's bookings. Without it, two bookings of the same patient with two
+    specialists can each wait for the other on a different exclusion constraint: a deadlock.
+    (No-op on SQLite, whose IMMEDIATE transactions already run one at a time.)"""
+    Patient.objects.select_for_update().filter(pk=patient.pk).values_list("pk").first()
+
+
 def _busy_message(patient: Patient) -> str:
     if patient.is_dependant:
         return _("%(name)s already has an appointment at that time.") % {
@@ -121,6 +133,7 @@ def appointment_book(
         raise BookingError(_("That type of consultation is no longer offered."))
     if specialist is not None and not specialist.is_active:
         raise BookingError(_("That specialist is not taking bookings."))
+    _lock_patient(patient)
     avail = availability_load(
         consultation_type=consultation_type, specialist=specialist, now=now, for_staff=for_staff
     )
@@ -146,6 +159,10 @@ def appointment_book(
             if _is_patient_overlap(exc):
                 raise PatientBusy(_busy_message(patient)) from exc
             continue  # someone took this specialist's time a moment ago; try the next
+        except OperationalError as exc:
+            if not _is_deadlock(exc):
+                raise
+            continue  # a concurrent booking won the deadlock; treat the time as taken
     if appointment is None:
         raise SlotTaken(
             _("That time was just taken — here are the nearest free times."),
@@ -217,6 +234,7 @@ def appointment_reschedule(
     an updated calendar entry (same UID, higher SEQUENCE)."""
     start = _aware(start)
     now = now or timezone.now()
+    _lock_patient(appointment.patient)
     appt = _locked(appointment)
     _check_changeable(appt, for_staff=for_staff, now=now)
     target = specialist or appt.specialist
@@ -251,8 +269,10 @@ def appointment_reschedule(
                     "updated_at",
                 ]
             )
-    except IntegrityError as exc:
-        if _is_patient_overlap(exc):
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and not _is_deadlock(exc):
+            raise
+        if isinstance(exc, IntegrityError) and _is_patient_overlap(exc):
             raise PatientBusy(_busy_message(appt.patient)) from exc
         raise SlotTaken(
             _("That time was just taken — here are the nearest free times."),

@@ -49,7 +49,7 @@ def test_ics_round_trip_through_booking_reschedule_and_cancel(booking_world, fro
     assert [int(ev["SEQUENCE"]) for _, ev in parsed] == [0, 1, 2, 3]
     starts = [ev.decoded("DTSTART") for _, ev in parsed]
     assert starts[0] == local_time(TUESDAY, 9) and starts[2] == local_time(TUESDAY, 11)
-    for cal, ev in parsed:
+    for _cal, ev in parsed:
         assert ev.decoded("DTSTART").utcoffset() == dt.timedelta(0)  # UTC
         assert ev.decoded("DTEND").tzinfo is not None
         assert ev.decoded("DTSTAMP") == frozen_now

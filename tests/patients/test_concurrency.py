@@ -62,7 +62,7 @@ def race(posts: list[tuple[Client, dict]]) -> Counter:
 
 
 def logged_in(patient) -> Client:
-    client = Client(raise_request_exception=False)
+    client = Client(raise_request_exception=True)
     client.force_login(patient.user)
     return client
 

@@ -8,8 +8,8 @@ import pytest
 from patients.models import Appointment, TimeOff, WorkingHours
 from patients.selectors import (
     availability_load,
-    next_available_day,
     nearest_free_slots,
+    next_available_day,
     slot_lookup,
     slots_for_days,
 )
