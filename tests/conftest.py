@@ -237,3 +237,13 @@ def local_time(day, hour, minute=0):
     from patients.selectors import clinic_tz as tz
 
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz()).astimezone(dt.UTC)
+
+
+@pytest.fixture
+def roles_present(db):
+    """The role groups, re-made after a transactional test's flush removed the migration's."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("clinic.accounts.migrations.0002_roles").create_roles(apps, None)

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -147,7 +148,13 @@ def booking_confirm(request):
         )
         return _taken_page(request, exc, ctype, who, status=200)
     here = confirm_url(ctype.pk, who, start)
-    context = {"ctype": ctype, "specialist": specialist, "who": who, "slot": slot}
+    context = {
+        "ctype": ctype,
+        "specialist": specialist,
+        "who": who,
+        "slot": slot,
+        "within_cutoff": slot.start - timezone.now() < avail.policy.change_cutoff,
+    }
     if not _is_patient(request.user):
         if request.user.is_authenticated:
             return render(request, "403.html", status=403)

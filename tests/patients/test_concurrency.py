@@ -17,7 +17,8 @@ from tests.conftest import local_time
 from tests.factories import PatientFactory, SpecialistFactory, working_week
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("roles_present"),
     pytest.mark.skipif(
         connection.vendor != "postgresql", reason="the race is settled by PostgreSQL constraints"
     ),
