@@ -20,6 +20,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
     path("staff/screens/", include("patients.staff_urls")),
+    path("book/", include("patients.urls_booking")),
+    path("staff/calendar/", include("patients.urls_calendar")),
 ]
 
 handler400 = "clinic.views.error_400"

@@ -10,25 +10,41 @@ class PatientsConfig(AppConfig):
     def ready(self):
         from clinic import demo as clinic_demo
         from clinic import navigation, views
+        from clinic.notify.registry import register_renderer
 
-        from . import demo
+        from . import booking_demo, demo, notifications
         from . import demo_intake as intake_demo
 
+        NavEntry = navigation.NavEntry
+        register_renderer("patients.claim", notifications.render_claim_invitation)
         clinic_demo.register(20, "patients", demo.build)
-        views.HOME_BY_PERMISSION.append(("accounts.act_as_patient", "patients:home"))
-        navigation.register(
-            navigation.NavEntry("accounts.act_as_patient", _("My home"), "patients:home", 10)
-        )
-        # Intake questionnaire and eligibility screens.
+        clinic_demo.register(30, "booking", booking_demo.build)
         clinic_demo.register(40, "intake", intake_demo.build)
+
+        # Each role's start page (first match wins): staff review screens first.
+        views.HOME_BY_PERMISSION.append(("accounts.act_as_patient", "patients:home"))
         views.HOME_BY_PERMISSION.append(("accounts.review_screens", "screens:queue"))
+        views.HOME_BY_PERMISSION.append(("accounts.manage_calendar", "calendar:day"))
+
+        # Patients
+        navigation.register(NavEntry("accounts.act_as_patient", _("My home"), "patients:home", 10))
+        navigation.register(NavEntry("accounts.act_as_patient", _("Book"), "booking:start", 20))
         navigation.register(
-            navigation.NavEntry(
-                "accounts.act_as_patient", _("My questionnaire"), "patients:intake", 30
+            NavEntry("accounts.act_as_patient", _("My appointments"), "patients:appointments", 30)
+        )
+        navigation.register(
+            NavEntry("accounts.act_as_patient", _("My questionnaire"), "patients:intake", 40)
+        )
+        # Staff and specialists
+        navigation.register(
+            NavEntry("accounts.view_patient_records", _("Screens to review"), "screens:queue", 5)
+        )
+        navigation.register(NavEntry("accounts.manage_calendar", _("Calendar"), "calendar:day", 10))
+        navigation.register(
+            NavEntry(
+                "accounts.manage_calendar", _("Book for a patient"), "calendar:patient_search", 15
             )
         )
         navigation.register(
-            navigation.NavEntry(
-                "accounts.view_patient_records", _("Screens to review"), "screens:queue", 30
-            )
+            NavEntry("accounts.manage_calendar", _("Availability"), "calendar:specialists", 16)
         )

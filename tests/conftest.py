@@ -212,3 +212,61 @@ def other_patient(other_patient_user):
     from tests.factories import PatientFactory
 
     return PatientFactory(user=other_patient_user, legal_name="Ben Other")
+
+
+# --- Booking (issue 3) ----------------------------------------------------------------------
+@pytest.fixture
+def clinic_tz():
+    from patients.selectors.booking import clinic_tz as tz
+
+    return tz()
+
+
+@pytest.fixture
+def frozen_now():
+    """Monday 2 March 2026, 08:00 in the clinic (16:00 UTC); the clock stands still."""
+    import datetime as dt
+
+    import time_machine
+
+    moment = dt.datetime(2026, 3, 2, 16, 0, tzinfo=dt.UTC)
+    with time_machine.travel(moment, tick=False):
+        yield moment
+
+
+@pytest.fixture
+def booking_world(db, specialist_user, patient_user):
+    """One specialist working 09:00-12:00 and 13:00-17:00 every day, a 30-minute type with a
+    10-minute buffer, the default policy (2 h notice, 60-day horizon, 24 h cut-off, 15-min
+    steps) and the patient's completed profile."""
+    from types import SimpleNamespace
+
+    from patients.models import BookingPolicy, Patient
+    from tests.factories import ConsultationTypeFactory, SpecialistFactory, working_week
+
+    BookingPolicy().save()
+    specialist = SpecialistFactory(user=specialist_user, display_name="Dr. Dana Test")
+    working_week(specialist)
+    ctype = ConsultationTypeFactory(
+        name="First consultation", duration_minutes=30, buffer_after_minutes=10
+    )
+    patient, _ = Patient.objects.update_or_create(
+        user=patient_user,
+        defaults={"legal_name": "Ann Example", "date_of_birth": dt_date(1990, 1, 1)},
+    )
+    return SimpleNamespace(specialist=specialist, ctype=ctype, patient=patient)
+
+
+def dt_date(*args):
+    import datetime as dt
+
+    return dt.date(*args)
+
+
+def local_time(day, hour, minute=0):
+    """A clinic-local wall time as an aware UTC datetime."""
+    import datetime as dt
+
+    from patients.selectors.booking import clinic_tz as tz
+
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz()).astimezone(dt.UTC)

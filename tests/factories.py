@@ -33,13 +33,54 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
-# --- Intake and screens (patients app) -------------------------------------------------------
+# --- Patients and booking (issue 3) ---------------------------------------------------------
+import datetime as _dt  # noqa: E402
+
+from patients.models import (  # noqa: E402
+    ConsultationType,
+    Patient,
+    Specialist,
+    WorkingHours,
+)
+
+
 class PatientFactory(factory.django.DjangoModelFactory):
-    """A patient profile; pass ``user=`` (their login) or ``guardian=`` (a parent's login)."""
+    """A patient with their own login (patient role)."""
 
     class Meta:
-        model = "patients.Patient"
+        model = Patient
 
-    legal_name = factory.Faker("name")
-    date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=70)
-    phone = "+14155550123"
+    user = factory.SubFactory(UserFactory, role=Role.PATIENT)
+    legal_name = factory.LazyAttribute(lambda o: f"{o.user.first_name} {o.user.last_name}")
+    date_of_birth = _dt.date(1990, 5, 17)
+    phone = factory.Sequence(lambda n: f"+1415555{n % 10000:04d}")
+
+
+class SpecialistFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Specialist
+
+    user = factory.SubFactory(UserFactory, role=Role.SPECIALIST)
+    display_name = factory.LazyAttribute(lambda o: f"Dr. {o.user.first_name} {o.user.last_name}")
+
+
+class ConsultationTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConsultationType
+
+    name = factory.Sequence(lambda n: f"Consultation {n}")
+    duration_minutes = 30
+    buffer_after_minutes = 0
+
+
+def working_week(
+    specialist,
+    ranges=((_dt.time(9), _dt.time(12)), (_dt.time(13), _dt.time(17))),
+    weekdays=range(7),
+):
+    """Give ``specialist`` the same ranges on each of ``weekdays`` (default: every day)."""
+    return WorkingHours.objects.bulk_create(
+        WorkingHours(specialist=specialist, weekday=w, start=s, end=e)
+        for w in weekdays
+        for s, e in ranges
+    )

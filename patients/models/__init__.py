@@ -1,6 +1,37 @@
 """The patients app's models, one module per topic."""
 
+from .booking import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentChange,
+    AppointmentKind,
+    AppointmentStatus,
+    BookingPolicy,
+    ConsultationType,
+    Specialist,
+    TimeOff,
+    Weekday,
+    WorkingHours,
+)
 from .intake import Consent, Intake, Screen, ScreenCorrection
 from .profile import Patient, ReminderChannel
 
-__all__ = ["Consent", "Intake", "Patient", "ReminderChannel", "Screen", "ScreenCorrection"]
+__all__ = [
+    "ACTIVE_STATUSES",
+    "Appointment",
+    "AppointmentChange",
+    "AppointmentKind",
+    "AppointmentStatus",
+    "BookingPolicy",
+    "Consent",
+    "ConsultationType",
+    "Intake",
+    "Patient",
+    "ReminderChannel",
+    "Screen",
+    "ScreenCorrection",
+    "Specialist",
+    "TimeOff",
+    "Weekday",
+    "WorkingHours",
+]

@@ -69,6 +69,17 @@ class Patient(models.Model):
     quiet_hours_start = models.TimeField(_("quiet hours start"), default=datetime.time(21, 0))
     quiet_hours_end = models.TimeField(_("quiet hours end"), default=datetime.time(8, 0))
     reminder_opt_outs = models.JSONField(_("reminder kinds turned off"), default=list, blank=True)
+    # A patient whom staff registered without a login claims the account through an emailed
+    # link carrying this nonce; a new invitation or the claim itself replaces it (revocable).
+    claim_nonce = models.CharField(max_length=32, blank=True, editable=False)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -101,6 +112,11 @@ class Patient(models.Model):
             return None
         born = self.date_of_birth
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def is_dependant(self) -> bool:
+        """A child whom a guardian's login acts for."""
+        return self.user_id is None and self.guardian_id is not None
 
     def clean(self):
         if self.time_zone and self.time_zone not in zoneinfo.available_timezones():

@@ -16,7 +16,8 @@ def test_sign_up_verify_by_email_and_reach_the_patient_home(page, live_site, smt
     page.goto(live_site + "/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("We can help")
     shot("landing-phone")
-    page.get_by_role("link", name="Book a consultation").first.click()
+    page.get_by_role("button", name="Open menu").click()
+    page.get_by_role("link", name="Sign up").click()
 
     page.get_by_label("First name").fill("Nora")
     page.get_by_label("Last name").fill("Quinn")

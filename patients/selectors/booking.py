@@ -1,0 +1,408 @@
+"""Reads for the patients app's pages: free slots, appointments, who a user may act for.
+
+Free slots are computed in the clinic's time zone from wall-clock working hours, so a 09:00
+start stays 09:00 across DST changes, and every slot is a real span of UTC time (a night
+range on a spring-forward day is an hour shorter, on a fall-back day an hour longer).
+``compute_slots`` is pure (no database, no clock) so the table tests can drive it directly.
+"""
+
+import datetime
+import zoneinfo
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from ..models import (
+    ACTIVE_STATUSES,
+    Appointment,
+    AppointmentStatus,
+    BookingPolicy,
+    ConsultationType,
+    Patient,
+    Specialist,
+    TimeOff,
+    WorkingHours,
+)
+
+UTC = datetime.UTC
+ADULT_AGE = 18
+# How far the staff may book ahead, whatever the patients' horizon.
+STAFF_HORIZON = datetime.timedelta(days=366)
+# "Next available" scans the horizon in chunks of this many days, stopping at the first hit.
+SEARCH_CHUNK_DAYS = 14
+
+
+def clinic_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+
+
+def clinic_today(now: datetime.datetime | None = None) -> datetime.date:
+    return (now or timezone.now()).astimezone(clinic_tz()).date()
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable start time; ``specialist_ids`` are the specialists free then (one, unless
+    the patient chose "any specialist")."""
+
+    start: datetime.datetime  # aware, UTC
+    end: datetime.datetime
+    specialist_ids: tuple[int, ...]
+
+
+# --- The pure computation -------------------------------------------------------------------
+def local_to_utc(day: datetime.date, at: datetime.time, tz: zoneinfo.ZoneInfo):
+    """The UTC instant of a wall-clock time on a local day. A time that does not exist (the
+    hour skipped in spring) maps to the same distance past the change; an ambiguous one (the
+    repeated hour in autumn) to its first occurrence."""
+    return datetime.datetime.combine(day, at, tzinfo=tz).astimezone(UTC)
+
+
+def _merge(intervals: Iterable[tuple[datetime.datetime, datetime.datetime]]):
+    merged: list[list[datetime.datetime]] = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [m[0] for m in merged], [m[1] for m in merged]
+
+
+def compute_slots(
+    *,
+    days: Iterable[datetime.date],
+    tz: zoneinfo.ZoneInfo,
+    hours: dict[int, dict[int, list[tuple[datetime.time, datetime.time]]]],
+    blocked: dict[int, list[tuple[datetime.datetime, datetime.datetime]]],
+    duration: datetime.timedelta,
+    buffer: datetime.timedelta,
+    step: datetime.timedelta,
+    earliest: datetime.datetime,
+    latest: datetime.datetime,
+) -> dict[datetime.date, list[Slot]]:
+    """Free start times per local day.
+
+    ``hours``: specialist id → weekday (0 = Monday) → wall-clock ranges. ``blocked``:
+    specialist id → UTC ranges they cannot take (time off; appointments up to the end of
+    their buffer). A slot needs its whole appointment inside one working range and its
+    appointment plus buffer clear of every blocked range; it starts at or after ``earliest``
+    (now + minimum notice) and before ``latest`` (now + horizon). Start times step from the
+    start of each range."""
+    if step <= datetime.timedelta(0):
+        raise ValueError("step must be positive")
+    merged = {sid: _merge(ranges) for sid, ranges in blocked.items()}
+    result: dict[datetime.date, list[Slot]] = {}
+    for day in days:
+        free: dict[datetime.datetime, list[int]] = defaultdict(list)
+        for sid, week in hours.items():
+            starts, ends = merged.get(sid, ([], []))
+            for range_start, range_end in week.get(day.weekday(), ()):
+                start = local_to_utc(day, range_start, tz)
+                stop = local_to_utc(day, range_end, tz)
+                while start + duration <= stop:
+                    if earliest <= start < latest:
+                        busy_until = start + duration + buffer
+                        i = bisect_right(ends, start)
+                        if i == len(starts) or starts[i] >= busy_until:
+                            free[start].append(sid)
+                    start += step
+        result[day] = [
+            Slot(start=s, end=s + duration, specialist_ids=tuple(sorted(set(ids))))
+            for s, ids in sorted(free.items())
+        ]
+    return result
+
+
+# --- Database-backed reads ------------------------------------------------------------------
+def booking_policy() -> BookingPolicy:
+    return BookingPolicy.load()
+
+
+def consultation_types_for(*, patient: Patient | None) -> QuerySet[ConsultationType]:
+    """Types a patient can book online: those open to new patients, plus the rest for
+    someone the clinic has seen before (a completed appointment)."""
+    types = ConsultationType.objects.filter(is_active=True)
+    if patient is None or not patient_has_been_seen(patient=patient):
+        types = types.filter(new_patients_online=True)
+    return types
+
+
+def patient_has_been_seen(*, patient: Patient) -> bool:
+    return patient.appointments.filter(status=AppointmentStatus.COMPLETED).exists()
+
+
+def bookable_specialists() -> QuerySet[Specialist]:
+    """Active specialists who have at least one range of working hours."""
+    return Specialist.objects.filter(is_active=True).filter(
+        Exists(WorkingHours.objects.filter(specialist=OuterRef("pk")))
+    )
+
+
+@dataclass
+class Availability:
+    """What free slots are computed from, loaded once per page (policy and weekly hours);
+    appointments and time off are loaded per date window."""
+
+    duration: datetime.timedelta
+    buffer: datetime.timedelta
+    specialist_ids: list[int]
+    hours: dict[int, dict[int, list[tuple[datetime.time, datetime.time]]]]
+    policy: BookingPolicy
+    earliest: datetime.datetime
+    latest: datetime.datetime
+    exclude_appointment_id: int | None = None
+
+    @property
+    def has_hours(self) -> bool:
+        return any(any(week.values()) for week in self.hours.values())
+
+    def last_day(self) -> datetime.date:
+        return (self.latest - datetime.timedelta(microseconds=1)).astimezone(clinic_tz()).date()
+
+
+def availability_load(
+    *,
+    consultation_type: ConsultationType | None = None,
+    duration: datetime.timedelta | None = None,
+    buffer: datetime.timedelta | None = None,
+    specialist: Specialist | None = None,
+    now: datetime.datetime | None = None,
+    for_staff: bool = False,
+    exclude_appointment: Appointment | None = None,
+    policy: BookingPolicy | None = None,
+) -> Availability:
+    """Policy and weekly hours for one specialist, or every active one ("any"). The length
+    comes from the consultation type, or is given (a treatment visit, a reschedule)."""
+    if consultation_type is not None:
+        duration = consultation_type.duration if duration is None else duration
+        buffer = consultation_type.buffer if buffer is None else buffer
+    if duration is None:
+        raise ValueError("give a consultation type or a duration")
+    now = now or timezone.now()
+    policy = policy or booking_policy()
+    ranges = WorkingHours.objects.filter(specialist__is_active=True).order_by(
+        "specialist_id", "weekday", "start"
+    )
+    if specialist is not None:
+        ranges = ranges.filter(specialist=specialist)
+    hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for sid, weekday, start, end in ranges.values_list("specialist_id", "weekday", "start", "end"):
+        hours[sid][weekday].append((start, end))
+    if for_staff:
+        earliest, latest = now, now + STAFF_HORIZON
+    else:
+        earliest, latest = now + policy.min_notice, now + policy.horizon
+    return Availability(
+        duration=duration,
+        buffer=buffer or datetime.timedelta(0),
+        specialist_ids=sorted(hours),
+        hours={sid: dict(week) for sid, week in hours.items()},
+        policy=policy,
+        earliest=earliest,
+        latest=latest,
+        exclude_appointment_id=exclude_appointment.pk if exclude_appointment else None,
+    )
+
+
+def _blocked(avail: Availability, first: datetime.date, last: datetime.date):
+    """Time off and held appointments of the specialists over local days first..last."""
+    tz = clinic_tz()
+    window_start = local_to_utc(first, datetime.time.min, tz) - datetime.timedelta(days=1)
+    window_end = local_to_utc(last, datetime.time.min, tz) + datetime.timedelta(days=2)
+    blocked: dict[int, list] = defaultdict(list)
+    if not avail.specialist_ids:
+        return blocked
+    for sid, start, end in TimeOff.objects.filter(
+        specialist_id__in=avail.specialist_ids, start__lt=window_end, end__gt=window_start
+    ).values_list("specialist_id", "start", "end"):
+        blocked[sid].append((start, end))
+    appointments = Appointment.objects.filter(
+        specialist_id__in=avail.specialist_ids,
+        status__in=ACTIVE_STATUSES,
+        start__lt=window_end,
+        blocked_until__gt=window_start,
+    )
+    if avail.exclude_appointment_id:
+        appointments = appointments.exclude(pk=avail.exclude_appointment_id)
+    for sid, start, end in appointments.values_list("specialist_id", "start", "blocked_until"):
+        blocked[sid].append((start, end))
+    return blocked
+
+
+def slots_for_days(
+    avail: Availability, first: datetime.date, last: datetime.date
+) -> dict[datetime.date, list[Slot]]:
+    """Free slots for each local day from ``first`` to ``last`` (two queries)."""
+    days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
+    if not avail.has_hours or not days:
+        return {day: [] for day in days}
+    return compute_slots(
+        days=days,
+        tz=clinic_tz(),
+        hours=avail.hours,
+        blocked=_blocked(avail, first, last),
+        duration=avail.duration,
+        buffer=avail.buffer,
+        step=avail.policy.slot_step,
+        earliest=avail.earliest,
+        latest=avail.latest,
+    )
+
+
+def next_available_day(avail: Availability, after: datetime.date) -> datetime.date | None:
+    """The first local day on or after ``after`` with a free slot, or None. Always ends: it
+    returns at once without working hours, and never looks past the booking horizon."""
+    if not avail.has_hours:
+        return None
+    first = max(after, avail.earliest.astimezone(clinic_tz()).date())
+    last_day = avail.last_day()
+    while first <= last_day:
+        last = min(first + datetime.timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
+        for day, slots in sorted(slots_for_days(avail, first, last).items()):
+            if slots:
+                return day
+        first = last + datetime.timedelta(days=1)
+    return None
+
+
+def slot_lookup(avail: Availability, start: datetime.datetime) -> tuple[Slot | None, bool]:
+    """The server-side re-check of a chosen time: (the free slot starting exactly at
+    ``start`` or None, and whether it would be a slot were nobody booked then) — the second
+    tells "just taken" from "never bookable" (past, outside hours, beyond the horizon)."""
+    day = start.astimezone(clinic_tz()).date()
+    for slot in slots_for_days(avail, day, day).get(day, []):
+        if slot.start == start:
+            return slot, True
+    if not avail.has_hours:
+        return None, False
+    unbooked = compute_slots(
+        days=[day],
+        tz=clinic_tz(),
+        hours=avail.hours,
+        blocked={},
+        duration=avail.duration,
+        buffer=avail.buffer,
+        step=avail.policy.slot_step,
+        earliest=avail.earliest,
+        latest=avail.latest,
+    )
+    return None, any(s.start == start for s in unbooked[day])
+
+
+def nearest_free_slots(
+    avail: Availability, around: datetime.datetime, limit: int = 6
+) -> list[Slot]:
+    """Free times closest to ``around`` (for "that time was just taken"), in time order."""
+    day = around.astimezone(clinic_tz()).date()
+    first = max(day - datetime.timedelta(days=1), clinic_today())
+    slots_by_day = slots_for_days(avail, first, day + datetime.timedelta(days=6))
+    slots = [s for day_slots in slots_by_day.values() for s in day_slots]
+    if not slots:
+        later = next_available_day(avail, day + datetime.timedelta(days=7))
+        if later is not None:
+            slots = slots_for_days(avail, later, later)[later]
+    slots.sort(key=lambda s: (abs((s.start - around).total_seconds()), s.start))
+    return sorted(slots[:limit], key=lambda s: s.start)
+
+
+# --- Patients and their appointments --------------------------------------------------------
+def years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def patients_actable_by(user, today: datetime.date | None = None) -> QuerySet[Patient]:
+    """The patients a login acts for: its own profile and its dependants under 18."""
+    if not user.is_authenticated:
+        return Patient.objects.none()
+    today = today or clinic_today()
+    return Patient.objects.filter(
+        Q(user=user)
+        | Q(guardian=user, user__isnull=True, date_of_birth__gt=years_before(today, ADULT_AGE))
+    ).order_by("-user_id", "legal_name", "pk")
+
+
+def patient_for_user(user) -> Patient | None:
+    if not user.is_authenticated:
+        return None
+    return Patient.objects.filter(user=user).first()
+
+
+def appointments_of(user) -> QuerySet[Appointment]:
+    """Appointments of the patients ``user`` acts for (404 for everything else)."""
+    return Appointment.objects.filter(
+        patient__in=patients_actable_by(user).values("pk")
+    ).select_related("patient", "specialist", "consultation_type")
+
+
+def my_appointments(user, now: datetime.datetime | None = None) -> dict[str, list[Appointment]]:
+    """Upcoming (booked, soonest first) and past (latest first) for "My appointments"."""
+    now = now or timezone.now()
+    rows = list(appointments_of(user).order_by("start", "pk"))
+    upcoming = [a for a in rows if a.status == AppointmentStatus.BOOKED and a.end > now]
+    upcoming_ids = {a.pk for a in upcoming}
+    past = [a for a in reversed(rows) if a.pk not in upcoming_ids]
+    return {"upcoming": upcoming, "past": past}
+
+
+def calendar_appointments(
+    *,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    specialist: Specialist | None = None,
+) -> QuerySet[Appointment]:
+    rows = Appointment.objects.filter(start__lt=end, end__gt=start).select_related(
+        "patient", "specialist", "consultation_type"
+    )
+    if specialist is not None:
+        rows = rows.filter(specialist=specialist)
+    return rows.order_by("start", "specialist__position", "pk")
+
+
+def appointments_outside_availability(
+    *,
+    specialist: Specialist,
+    now: datetime.datetime | None = None,
+) -> list[Appointment]:
+    """Booked future appointments of a specialist that now fall outside their working hours
+    or inside their time off (after staff changed either): each needs a new time or a
+    cancellation."""
+    now = now or timezone.now()
+    tz = clinic_tz()
+    hours: dict[int, list] = defaultdict(list)
+    for weekday, start, end in WorkingHours.objects.filter(specialist=specialist).values_list(
+        "weekday", "start", "end"
+    ):
+        hours[weekday].append((start, end))
+    upcoming = list(
+        Appointment.objects.filter(
+            specialist=specialist, status=AppointmentStatus.BOOKED, end__gt=now
+        )
+        .select_related("patient", "specialist", "consultation_type")
+        .order_by("start", "pk")
+    )
+    if not upcoming:
+        return []
+    time_off = list(
+        TimeOff.objects.filter(
+            specialist=specialist, end__gt=upcoming[0].start, start__lt=upcoming[-1].end
+        ).values_list("start", "end")
+    )
+    affected = []
+    for appt in upcoming:
+        day = appt.start.astimezone(tz).date()
+        inside_hours = any(
+            local_to_utc(day, s, tz) <= appt.start and appt.end <= local_to_utc(day, e, tz)
+            for s, e in hours.get(day.weekday(), ())
+        )
+        on_leave = any(s < appt.end and appt.start < e for s, e in time_off)
+        if not inside_hours or on_leave:
+            affected.append(appt)
+    return affected
