@@ -274,6 +274,9 @@ class ConsultationNoteRevision(models.Model):
             models.UniqueConstraint(fields=["note", "number"], name="noterevision_unique_number")
         ]
 
+    def __str__(self):
+        return f"Note {self.note_id} revision {self.number}"
+
 
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)

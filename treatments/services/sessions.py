@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import defaults
-from ..models import Plan, PlannedSession, PlanItem, Setting
+from ..models import Plan, PlanItem, PlannedSession, Setting
 from ..schedule import IontophoresisSchedule, ScheduleError, check_limits, generate, local_start
 from .errors import PlanError
 
