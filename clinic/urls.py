@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
     path("staff/screens/", include("patients.staff_urls")),
+    path("", include("treatments.urls")),
 ]
 
 handler400 = "clinic.views.error_400"

@@ -31,3 +31,58 @@ class UserFactory(factory.django.DjangoModelFactory):
             EmailAddress.objects.get_or_create(
                 user=obj, email=obj.email, defaults={"verified": True, "primary": True}
             )
+
+
+# --- Treatment plans (treatments app) -------------------------------------------------------
+import datetime as _dt  # noqa: E402
+
+from patients.models import Intake, Patient, Screen  # noqa: E402
+from treatments.rules import recommend  # noqa: E402
+
+
+class PatientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Patient
+
+    user = factory.SubFactory(UserFactory, role=Role.PATIENT)
+    legal_name = factory.LazyAttribute(
+        lambda o: o.user.get_full_name() if o.user else "Pat Example"
+    )
+    date_of_birth = _dt.date(1990, 5, 17)
+    phone = "+14155550123"
+
+
+PRIMARY_FOCAL = {"onset_age": 14, "duration_months": 60, "family_history": True}
+
+
+def make_screen(
+    patient: Patient,
+    *,
+    areas: dict,
+    status: str = Screen.Status.REVIEWED,
+    outcome: str = Screen.Outcome.CLEARED,
+    **profile,
+) -> Screen:
+    """A screen made by the real engine from a profile (age from the birth date)."""
+    age = patient.age_on(_dt.date.today()) if patient.date_of_birth else 30
+    full = {"age": age, "areas": areas, **PRIMARY_FOCAL, **profile}
+    result = recommend(full)
+    author = patient.user or patient.guardian
+    intake = Intake.objects.create(
+        patient=patient,
+        status=Intake.Status.SUBMITTED,
+        started_by=author,
+        last_edited_by=author,
+    )
+    return Screen.objects.create(
+        patient=patient,
+        intake=intake,
+        status=status,
+        outcome=outcome if status == Screen.Status.REVIEWED else "",
+        screen_date=_dt.date.today(),
+        profile=full,
+        result=result,
+        rules_version=result["rules_version"],
+        refer=bool(result["refer"]),
+        created_by=author,
+    )

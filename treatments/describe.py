@@ -2,6 +2,8 @@
 versions (stored on the new version as its summary). Works on ``PlanItem`` rows and on the
 services' ``ItemSpec`` alike (same attribute names)."""
 
+from decimal import Decimal
+
 from patients.labels import AREA_LABELS
 
 from . import defaults
@@ -40,7 +42,7 @@ def _value(field: str, value) -> str:
     if field == "weekdays":
         return weekday_names(value) or "—"
     if field == "current_ma":
-        return f"{value:g} mA" if not isinstance(value, str) else f"{value} mA"
+        return f"{format(Decimal(str(value)).normalize(), 'f')} mA"
     if field == "session_minutes":
         return f"{value} min"
     if field == "maintenance_interval_weeks":

@@ -376,6 +376,7 @@ def plan_assign(
     )
     _ensure_specialist(patient, user)
     plan_sessions_sync(plan=plan, now=now)
+    plan.refresh_from_db()
     return plan
 
 
@@ -491,3 +492,30 @@ def plan_move_to_maintenance(*, plan_id: int, reason: str, user, now=None) -> Pl
     )
     plan_sessions_sync(plan=plan, now=now)
     return version
+
+
+def choice_problems(*, screen: Screen, choices: list[dict]) -> dict[str, str]:
+    """Step 1 of the plan pages: per area (or "together"), what is wrong with the chosen
+    treatments before the details are asked for. The services check it all again."""
+    problems: dict[str, str] = {}
+    result = screen.result
+    for choice in choices:
+        areas, treatment = choice["areas"], choice["treatment"]
+        if len(areas) > 1:
+            blocked = [
+                a
+                for a in areas
+                if _status(result, a, "iontophoresis") not in ACCEPTABLE or result["refer"]
+            ]
+            if blocked:
+                problems["together"] = (
+                    "Hands and feet can be treated together only where iontophoresis is ok or "
+                    f"caution for both; it is not for {describe.area_names(blocked)}."
+                )
+                continue
+        grounds, _statuses, _rules = override_grounds(result, treatment, areas)
+        if grounds and not choice["reason"].strip():
+            why = ", ".join(GROUND_TEXT[g] for g in grounds)
+            for area in areas:
+                problems[area] = f"A written clinical reason is required: {why}."
+    return problems
