@@ -109,7 +109,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "clinic.accounts.sessions.SessionTimeoutMiddleware",
     "clinic.accounts.middleware.TwoFactorRequiredMiddleware",
+    "clinic.headers.NoStoreForSignedInMiddleware",
+    "clinic.accounts.security_log.ProbeLogMiddleware",
     "clinic.audit.middleware.HistoryContextMiddleware",
     # axes must be last: it turns a locked-out request into its lockout response.
     "axes.middleware.AxesMiddleware",
@@ -336,6 +339,12 @@ NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=300)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60  # absolute ceiling; idle timeouts are shorter
+# S9: idle logoff (seconds) and the absolute limit after login.
+SESSION_IDLE_TIMEOUT_STAFF = env.int("SESSION_IDLE_TIMEOUT_STAFF", default=15 * 60)
+SESSION_IDLE_TIMEOUT_PATIENT = env.int("SESSION_IDLE_TIMEOUT_PATIENT", default=30 * 60)
+SESSION_ABSOLUTE_TIMEOUT = 12 * 60 * 60
+# Warn this many seconds before an idle logoff.
+SESSION_TIMEOUT_WARNING = 120
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -388,6 +397,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "clinic.security": {"level": "INFO"},
     },
 }
 

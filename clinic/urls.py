@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from clinic import views
 
@@ -11,7 +13,10 @@ urlpatterns = [
     path("", views.landing, name="landing"),
     path("home/", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("accounts/", include("allauth.urls")),
+    # Anyone may choose the language, visitors included (a POST that sets a cookie).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
     path("staff/screens/", include("patients.staff_urls")),

@@ -8,7 +8,7 @@ from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 from kombu import Connection
 
 
@@ -43,6 +43,12 @@ def admin_login(request, extra_context=None):
             return redirect("admin:index")
         raise PermissionDenied
     return redirect_to_login(request.GET.get("next", reverse("admin:index")))
+
+
+@require_POST
+def session_keepalive(request):
+    """The "stay logged in" button: the request itself renews the idle timer."""
+    return JsonResponse({"idle_seconds": getattr(request, "session_idle_limit", 0)})
 
 
 # First match wins: (permission, URL name of that role's start page). Apps extend this

@@ -192,3 +192,23 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+# --- Intake and screens (patients app) -------------------------------------------------------
+@pytest.fixture
+def patient(patient_user):
+    """The patient profile of ``patient_user`` (born 1990-05-17)."""
+    import datetime
+
+    from tests.factories import PatientFactory
+
+    return PatientFactory(
+        user=patient_user, legal_name="Ann Example", date_of_birth=datetime.date(1990, 5, 17)
+    )
+
+
+@pytest.fixture
+def other_patient(other_patient_user):
+    from tests.factories import PatientFactory
+
+    return PatientFactory(user=other_patient_user, legal_name="Ben Other")

@@ -33,24 +33,23 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+# --- Intake and screens (patients app) -------------------------------------------------------
+class PatientFactory(factory.django.DjangoModelFactory):
+    """A patient profile; pass ``user=`` (their login) or ``guardian=`` (a parent's login)."""
+
+    class Meta:
+        model = "patients.Patient"
+
+    legal_name = factory.Faker("name")
+    date_of_birth = factory.Faker("date_of_birth", minimum_age=20, maximum_age=70)
+    phone = "+14155550123"
+
+
 # --- Treatment plans (treatments app) -------------------------------------------------------
 import datetime as _dt  # noqa: E402
 
 from patients.models import Intake, Patient, Screen  # noqa: E402
 from treatments.rules import recommend  # noqa: E402
-
-
-class PatientFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Patient
-
-    user = factory.SubFactory(UserFactory, role=Role.PATIENT)
-    legal_name = factory.LazyAttribute(
-        lambda o: o.user.get_full_name() if o.user else "Pat Example"
-    )
-    date_of_birth = _dt.date(1990, 5, 17)
-    phone = "+14155550123"
-
 
 PRIMARY_FOCAL = {"onset_age": 14, "duration_months": 60, "family_history": True}
 
@@ -67,7 +66,7 @@ def make_screen(
     age = patient.age_on(_dt.date.today()) if patient.date_of_birth else 30
     full = {"age": age, "areas": areas, **PRIMARY_FOCAL, **profile}
     result = recommend(full)
-    author = patient.user or patient.guardian
+    author = patient.user or patient.guardian or UserFactory(role=Role.STAFF)
     intake = Intake.objects.create(
         patient=patient,
         status=Intake.Status.SUBMITTED,

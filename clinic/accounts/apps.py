@@ -14,7 +14,7 @@ class AccountsConfig(AppConfig):
         from clinic import demo as clinic_demo
         from clinic.notify.registry import register_renderer
 
-        from . import demo, emails, receivers  # noqa: F401  (receivers: allauth events)
+        from . import demo, emails, receivers, security_log  # noqa: F401  (signal receivers)
 
         register_renderer("account", emails.render_account_email)
         # Roles are data the code relies on: recreate them after every migrate (and after

@@ -265,7 +265,7 @@ class ImplantsForm(StepForm):
         ),
     )
     metal_sites = _checkboxes(
-        _("Where is the metal?"),
+        _("If you answered Yes or “I'm not sure”: where is the metal?"),
         _labelled(METAL_SITES, labels.METAL_SITE_LABELS),
         help_text=_("Tick every place. If you are not sure, tick where it might be."),
     )
@@ -492,18 +492,24 @@ class TriedForm(StepForm):
                 required=False,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
-            self.fields[f"{t}_area"] = forms.ChoiceField(
-                label=_("Where"), choices=area_choices, required=False, initial=TRIED_ALL_AREAS
+            numbers = Row(
+                Column(f"{t}_sessions", css_class="col-6"),
+                Column(f"{t}_weeks", css_class="col-6"),
             )
+            parts = [f"{t}_outcome", numbers]
+            # "Where" only matters when more than one place is affected.
+            if len(self.areas) > 1:
+                self.fields[f"{t}_area"] = forms.ChoiceField(
+                    label=_("Where did you use it?"),
+                    choices=area_choices,
+                    required=False,
+                    initial=TRIED_ALL_AREAS,
+                )
+                parts.append(f"{t}_area")
             blocks.append(
                 Fieldset(
                     labels.TREATMENT_LABELS[t],
-                    f"{t}_outcome",
-                    Row(
-                        Column(f"{t}_sessions", css_class="col-4"),
-                        Column(f"{t}_weeks", css_class="col-4"),
-                        Column(f"{t}_area", css_class="col-4"),
-                    ),
+                    *parts,
                     css_class="tried-treatment border rounded p-3 mb-3",
                 )
             )
@@ -523,6 +529,9 @@ class TriedForm(StepForm):
 
 
 def tried_entries(answers: dict) -> list[dict]:
+    """The tried treatments (RULES.md `tried`) from the step's answers. An entry names an area
+    only when the patient chose one (the question is asked when several are affected); one
+    that is no longer affected is kept, and the engine ignores it."""
     entries = []
     for t in TREATMENTS:
         outcome = answers.get(f"{t}_outcome") or ""
@@ -534,6 +543,8 @@ def tried_entries(answers: dict) -> list[dict]:
             if value is not None:
                 entry[key] = value
         area = answers.get(f"{t}_area") or TRIED_ALL_AREAS
+        if area not in AREAS:
+            area = TRIED_ALL_AREAS
         if area != TRIED_ALL_AREAS:
             entry["area"] = area
         entries.append(entry)

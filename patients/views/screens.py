@@ -73,6 +73,11 @@ def screen_queue_page(request):
 
 def _detail_context(request, screen: Screen) -> dict:
     history = screen_history(screen)
+    for entry in history:
+        for correction in entry.corrections.all():
+            correction.old_text = profile_value_text(correction.field, correction.old_value)
+            correction.new_text = profile_value_text(correction.field, correction.new_value)
+            correction.field_label = PROFILE_FIELD_LABELS.get(correction.field, correction.field)
     return {
         "screen": screen,
         "patient": screen.patient,

@@ -9,6 +9,7 @@ from tests.support.urlwalk import walk
 PUBLIC = {
     "landing",
     "healthz",
+    "set_language",
     # allauth: logging in, signing up, verifying email, resetting a password
     "account_login",
     "account_signup",
@@ -29,6 +30,7 @@ PUBLIC = {
     "admin:login",  # wrapped: sends to allauth's login
     "admin:logout",
     "admin:password_reset",  # not routed by the project, present in admin's URLconf
+    "treatments:feed",  # a patient's calendar feed: the secret, revocable token is the key
 }
 # URL-name prefixes allowed to be public as a group (the second step of two-step login).
 PUBLIC_PREFIXES = ()

@@ -4,7 +4,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.factories import PatientFactory, make_screen
+from tests.factories import make_screen
 from treatments.services import ItemSpec
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -49,18 +49,8 @@ def other(treatment, areas=("axillary",), **overrides) -> ItemSpec:
 
 
 @pytest.fixture
-def patient(patient_user):
-    """Ann: an adult patient in Los Angeles, home sessions at 18:00."""
-    return PatientFactory(user=patient_user, legal_name="Ann Able", time_zone="America/Los_Angeles")
-
-
-@pytest.fixture
 def screened(patient):
-    """Ann with a reviewed, cleared screen: hands and feet HDSS 3, iontophoresis ok for both."""
+    """Ann (the shared ``patient``: an adult in the clinic's zone, Los Angeles, home sessions
+    at 18:00) with a reviewed, cleared screen: hands and feet HDSS 3, iontophoresis ok for both."""
     make_screen(patient, areas={"palmar": 3, "plantar": 3})
     return patient
-
-
-@pytest.fixture
-def other_patient(other_patient_user):
-    return PatientFactory(user=other_patient_user, legal_name="Ben Other")
