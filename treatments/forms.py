@@ -3,7 +3,9 @@
 
 import datetime
 
+from crispy_forms.bootstrap import InlineCheckboxes, InlineRadios
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +132,26 @@ class IontophoresisForm(forms.Form):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        third = "col-sm-6 col-lg-4"
+        self.helper.layout = Layout(
+            InlineRadios("setting"),
+            Row(
+                Column("session_minutes", css_class=third),
+                Column("current_ma", css_class=third),
+                Column("pulsed", css_class=f"{third} d-flex align-items-center"),
+            ),
+            Row(
+                Column("sessions_per_week", css_class=third),
+                Column("initial_weeks", css_class=third),
+                Column("maintenance_interval_weeks", css_class=third),
+            ),
+            InlineCheckboxes("weekdays"),
+            Row(
+                Column("start_date", css_class=third),
+                Column("review_date", css_class=third),
+                Column("water", css_class=third),
+            ),
+        )
 
 
 class OtherTreatmentForm(forms.Form):
@@ -146,13 +168,18 @@ class OtherTreatmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["instructions"].label = defaults.INSTRUCTIONS_LABEL[needs]
         self.fields["review_date"].label = defaults.REVIEW_LABEL[needs]
+        dates = ["start_date", "review_date"]
         if needs == defaults.PROCEDURE:
             self.fields["procedure_date"].required = True
+            dates.insert(1, "procedure_date")
         else:
             del self.fields["procedure_date"]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "instructions", Row(*(Column(d, css_class="col-sm-6 col-lg-4") for d in dates))
+        )
 
 
 class ChangeReasonForm(forms.Form):

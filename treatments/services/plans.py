@@ -86,8 +86,9 @@ def latest_screen(patient_id: int) -> Screen | None:
     )
 
 
-def screen_gate(screen: Screen | None, *, workup_reason: str) -> list[str]:
-    """Why a plan cannot be made on this screen yet (empty when it can)."""
+def screen_gate(screen: Screen | None, *, workup_reason: str | None) -> list[str]:
+    """Why a plan cannot be made on this screen yet (empty when it can). With
+    ``workup_reason=None`` a "workup" screen passes: the reason is asked for on the page."""
     if screen is None:
         return ["This patient has no eligibility screen yet: the questionnaire comes first."]
     if screen.status != Screen.Status.REVIEWED:
@@ -95,7 +96,7 @@ def screen_gate(screen: Screen | None, *, workup_reason: str) -> list[str]:
     if screen.outcome == Screen.Outcome.CLEARED:
         return []
     if screen.outcome == Screen.Outcome.WORKUP:
-        if not workup_reason.strip():
+        if workup_reason is not None and not workup_reason.strip():
             return [
                 "Staff marked the latest screen for physician work-up: write why a treatment "
                 "can start (e.g. the work-up found no secondary cause)."

@@ -33,7 +33,7 @@ from ..forms import (
     PatientSearchForm,
     initial_for,
 )
-from ..models import ConsultationNote, Plan, PlanVersion
+from ..models import Plan
 from ..services import (
     ItemSpec,
     PlanError,
@@ -122,7 +122,7 @@ def patient_chart_page(request, patient_id):
             "today": today,
             "screen": screen,
             "result": result_view(screen.result) if screen else None,
-            "gate": screen_gate(screen, workup_reason="(shown on the plan page)"),
+            "gate": screen_gate(screen, workup_reason=None),
             "items": _items_view(data.items),
             "can_assign": request.user.has_perm("accounts.assign_plans"),
             "tz": _patient_zone(patient),
@@ -182,9 +182,7 @@ def plan_choose_page(request, patient_id):
     patient, plan = _plan_patient(patient_id)
     access_record(request=request, obj=patient, patient=patient)
     screen = latest_screen(patient.pk)
-    blocking = [
-        m for m in screen_gate(screen, workup_reason="x") if screen is None or "work-up" not in m
-    ]
+    blocking = screen_gate(screen, workup_reason=None)
     context = {"patient": patient, "plan": plan, "screen": screen, "blocking": blocking}
     if blocking:
         return render(request, "treatments/specialist/plan_choose.html", context)
@@ -569,19 +567,3 @@ def note_page(request, patient_id, note_id):
         "treatments/specialist/note.html",
         {"patient": patient, "note": note, "form": form, "tz": _zone()},
     )
-
-
-__all__ = [
-    "ConsultationNote",
-    "PlanVersion",
-    "note_new_page",
-    "note_page",
-    "patient_chart_page",
-    "patient_list_page",
-    "plan_calendar_page",
-    "plan_choose_page",
-    "plan_details_page",
-    "plan_maintenance_page",
-    "plan_version_page",
-    "take_on_page",
-]
