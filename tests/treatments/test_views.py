@@ -321,6 +321,8 @@ def test_my_treatment_without_a_plan(patient_client, patient):
 
 
 def test_other_patients_calendar_is_a_404(other_patient_client, with_plan, other_patient):
+    page = other_patient_client.get("/treatment/").content.decode()
+    assert "no treatment plan yet" in page and "Tap-water iontophoresis" not in page
     url = f"/treatment/{with_plan.pk}/"
     assert other_patient_client.get(url + "sessions.ics").status_code == 404
     assert other_patient_client.get(url + "calendar-link/create/").status_code == 404
