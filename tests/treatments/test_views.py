@@ -410,3 +410,34 @@ def test_a_guardian_sees_their_childs_plan(client, specialist_user):
     page = client.get("/treatment/").content.decode()
     assert "Lily" in page and "pulsed current" in page
     assert client.get(f"/treatment/{child.pk}/sessions.ics").status_code == 200
+
+
+# --- S5: no state change on GET, CSRF on every POST -----------------------------------------
+def _counts():
+    return tuple(
+        m.objects.count()
+        for m in (Plan, PlanVersion, PlannedSession, CalendarFeed, ConsultationNote)
+    ) + (PlannedSession.objects.filter(status="cancelled").count(),)
+
+
+def test_get_of_every_plan_page_changes_nothing(specialist_client, patient_client, with_plan):
+    base = chart_url(with_plan)
+    before = _counts()
+    for suffix in SPECIALIST_PAGES:
+        assert specialist_client.get(base + suffix).status_code in (200, 302)
+    for url in ("/treatment/", f"/treatment/{with_plan.pk}/sessions.ics"):
+        assert patient_client.get(url).status_code == 200
+    for action in ("create", "revoke"):
+        url = f"/treatment/{with_plan.pk}/calendar-link/{action}/"
+        assert patient_client.get(url).status_code == 200
+    assert _counts() == before
+
+
+def test_posts_need_the_csrf_token(patient_user, with_plan):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(patient_user)
+    response = client.post(f"/treatment/{with_plan.pk}/calendar-link/create/")
+    assert response.status_code == 403
+    assert not CalendarFeed.objects.exists()
