@@ -400,3 +400,11 @@ LOGGING = {
         "clinic.security": {"level": "INFO"},
     },
 }
+
+# --- Treatment plans (treatments app) -------------------------------------------------------
+# Every day at 03:15: extend each active plan's maintenance sessions to 8 weeks ahead
+# (idempotent: a second run finds nothing to do).
+CELERY_BEAT_SCHEDULE["treatments-extend-session-horizons"] = {
+    "task": "treatments.tasks.extend_session_horizons",
+    "schedule": crontab(hour=3, minute=15),
+}

@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/screens/", include("patients.staff_urls")),
     path("book/", include("patients.urls_booking")),
     path("staff/calendar/", include("patients.urls_calendar")),
+    path("", include("treatments.urls")),
 ]
 
 handler400 = "clinic.views.error_400"

@@ -84,3 +84,43 @@ def working_week(
         for w in weekdays
         for s, e in ranges
     )
+
+
+# --- Treatment plans (treatments app) -------------------------------------------------------
+from patients.models import Intake, Patient, Screen  # noqa: E402
+from treatments.rules import recommend  # noqa: E402
+
+PRIMARY_FOCAL = {"onset_age": 14, "duration_months": 60, "family_history": True}
+
+
+def make_screen(
+    patient: Patient,
+    *,
+    areas: dict,
+    status: str = Screen.Status.REVIEWED,
+    outcome: str = Screen.Outcome.CLEARED,
+    **profile,
+) -> Screen:
+    """A screen made by the real engine from a profile (age from the birth date)."""
+    age = patient.age_on(_dt.date.today()) if patient.date_of_birth else 30
+    full = {"age": age, "areas": areas, **PRIMARY_FOCAL, **profile}
+    result = recommend(full)
+    author = patient.user or patient.guardian or UserFactory(role=Role.STAFF)
+    intake = Intake.objects.create(
+        patient=patient,
+        status=Intake.Status.SUBMITTED,
+        started_by=author,
+        last_edited_by=author,
+    )
+    return Screen.objects.create(
+        patient=patient,
+        intake=intake,
+        status=status,
+        outcome=outcome if status == Screen.Status.REVIEWED else "",
+        screen_date=_dt.date.today(),
+        profile=full,
+        result=result,
+        rules_version=result["rules_version"],
+        refer=bool(result["refer"]),
+        created_by=author,
+    )

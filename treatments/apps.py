@@ -1,7 +1,29 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TreatmentsConfig(AppConfig):
     name = "treatments"
     verbose_name = "Treatments"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from clinic import demo as clinic_demo
+        from clinic import navigation, views
+
+        from . import demo
+
+        # Treatment plans: the specialist's patient list and chart, the patient's plan.
+        clinic_demo.register(60, "treatments", demo.build)
+        # Specialists start at their patient list (before the calendar, which they also see).
+        views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
+        navigation.register(
+            navigation.NavEntry(
+                "accounts.view_patient_records", _("Patients"), "treatments:patients", 20
+            )
+        )
+        navigation.register(
+            navigation.NavEntry(
+                "accounts.act_as_patient", _("My treatment"), "treatments:my_treatment", 20
+            )
+        )

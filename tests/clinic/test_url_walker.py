@@ -37,6 +37,7 @@ PUBLIC = {
     "booking:confirm",
     # A staff-registered patient claims the account with a single-use emailed token.
     "booking:claim",
+    "treatments:feed",  # a patient's calendar feed: the secret, revocable token is the key
 }
 # URL-name prefixes allowed to be public as a group (the second step of two-step login).
 PUBLIC_PREFIXES = ()

@@ -1,0 +1,308 @@
+"""Treatment plans, their versions and items, the planned sessions they generate, the
+specialist assigned to each patient, consultation notes and the patient's calendar feed.
+
+A plan (one per patient) is a chain of versions. A version is never edited: a change makes a
+new version with who, when, what and why. Each version has one item per treated area (or one
+item for hands and feet treated together by one device). Planned sessions belong to the plan;
+regeneration after a change moves, cancels or adds future sessions and never touches past ones.
+A session's ``revision`` goes up whenever its time moves or it is cancelled, so reminders
+(a later feature) can key on (session, revision).
+
+In-clinic sessions are meant to point to an appointment of kind "treatment visit" in the
+patients app's appointment table (the booking feature). That table does not exist on this branch
+yet, so in-clinic sessions are dated without a time and shown as "time to be arranged";
+adding ``PlannedSession.appointment`` is the remaining step once booking is merged.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from clinic.audit.history import track_patient_data
+from patients.models import Patient, Screen
+
+TREATMENT_CHOICES = [
+    ("aluminium_chloride", _("Aluminium chloride")),
+    ("iontophoresis", _("Iontophoresis")),
+    ("botulinum_toxin", _("Botulinum toxin")),
+    ("topical_anticholinergic", _("Topical anticholinergic")),
+    ("oral_glycopyrrolate", _("Oral glycopyrrolate")),
+    ("oral_oxybutynin", _("Oral oxybutynin")),
+    ("microwave_thermolysis", _("Microwave thermolysis")),
+    ("local_surgery", _("Local surgery")),
+    ("sympathectomy", _("Sympathectomy (ETS)")),
+]
+
+
+class Setting(models.TextChoices):
+    HOME = "home", _("At home")
+    CLINIC = "clinic", _("In the clinic")
+
+
+class Water(models.TextChoices):
+    TAP = "tap", _("Tap water")
+    TAP_BAKING_SODA = "tap_baking_soda", _("Tap water with a pinch of baking soda (soft water)")
+
+
+@track_patient_data()
+class PatientSpecialist(models.Model):
+    """The specialist in charge of a patient (set at the first consultation or plan). Any
+    specialist may open any chart; this says who is responsible."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.PROTECT, related_name="assigned_specialist"
+    )
+    specialist = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assigned_patients"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"{self.specialist} for patient {self.patient_id}"
+
+
+@track_patient_data()
+class Plan(models.Model):
+    """A patient's treatment plan: the chain of versions and the session calendar."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        STOPPED = "stopped", _("Stopped")
+
+    patient = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="plan")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    current_version = models.ForeignKey(
+        "PlanVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Maintenance sessions exist up to this day; a periodic task moves it forward.
+    horizon_until = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "horizon_until"])]
+
+    def __str__(self):
+        return f"Plan {self.pk} for patient {self.patient_id}"
+
+
+@track_patient_data()
+class PlanVersion(models.Model):
+    """One version of a plan: what was decided, on which screen, by whom, when and why."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Plan assigned")
+        CHANGED = "changed", _("Plan changed")
+        MAINTENANCE = "maintenance", _("Moved to maintenance")
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    screen = models.ForeignKey(Screen, on_delete=models.PROTECT, related_name="+")
+    rules_version = models.CharField(max_length=40)
+    reason = models.TextField(blank=True)  # why this version (required after the first)
+    summary = models.TextField()  # what this version is / what changed, in words
+    workup_reason = models.TextField(blank=True)  # screen outcome was "workup"
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="planversion_unique_number")
+        ]
+
+    def __str__(self):
+        return f"Plan {self.plan_id} v{self.number}"
+
+
+@track_patient_data()
+class PlanItem(models.Model):
+    """One treatment for one area (or hands and feet together) in one plan version.
+
+    ``option_statuses`` and ``option_rules`` copy what the engine said about this treatment in
+    each area when the version was made; ``override_grounds`` lists why a clinical reason was
+    required (``excluded``, ``review``, ``not_applicable``, ``hdss_1``, ``refer``)."""
+
+    version = models.ForeignKey(PlanVersion, on_delete=models.PROTECT, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    treatment = models.CharField(max_length=32, choices=TREATMENT_CHOICES)
+    areas = models.JSONField()  # ["palmar"] or ["palmar", "plantar"] (one device, together)
+    option_statuses = models.JSONField(default=dict)
+    option_rules = models.JSONField(default=dict)
+    override_grounds = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True)
+    # Iontophoresis
+    setting = models.CharField(max_length=8, choices=Setting.choices, blank=True)
+    session_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    current_ma = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    pulsed = models.BooleanField(default=False)
+    sessions_per_week = models.PositiveSmallIntegerField(null=True, blank=True)
+    initial_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    weekdays = models.JSONField(default=list, blank=True)  # 0 = Monday
+    maintenance_interval_weeks = models.PositiveSmallIntegerField(null=True, blank=True)
+    start_date = models.DateField(null=True, blank=True)
+    maintenance_from = models.DateField(null=True, blank=True)  # initial phase ended early
+    water = models.CharField(max_length=16, choices=Water.choices, blank=True)
+    # Other treatments: instructions, prescription note, procedure notes or referral letter.
+    instructions = models.TextField(blank=True)
+    procedure_date = models.DateField(null=True, blank=True)  # botulinum toxin
+    review_date = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["version", "position", "pk"]
+
+    def __str__(self):
+        return f"{self.treatment} ({', '.join(self.areas)})"
+
+    @property
+    def series(self) -> str:
+        """The key of this item's sessions, stable across versions (same treatment, areas)."""
+        return f"{self.treatment}:{'+'.join(sorted(self.areas))}"
+
+    @property
+    def is_iontophoresis(self) -> bool:
+        return self.treatment == "iontophoresis"
+
+
+@track_patient_data()
+class PlannedSession(models.Model):
+    """A dated session, procedure or review of a plan.
+
+    Home sessions have ``starts_at`` (the patient's preferred time in their zone, stored UTC).
+    In-clinic ones have a day and no time until booked. ``revision`` changes when the session
+    moves or is cancelled (the hook for reminders)."""
+
+    class Kind(models.TextChoices):
+        SESSION = "session", _("Treatment session")
+        PROCEDURE = "procedure", _("Procedure")
+        REVIEW = "review", _("Review consultation")
+
+    class Phase(models.TextChoices):
+        INITIAL = "initial", _("Initial phase")
+        MAINTENANCE = "maintenance", _("Maintenance")
+        NONE = "", _("—")
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="sessions")
+    item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="sessions")
+    series = models.CharField(max_length=80)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    setting = models.CharField(max_length=8, choices=Setting.choices)
+    phase = models.CharField(max_length=12, choices=Phase.choices, blank=True)
+    day = models.DateField()
+    starts_at = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
+    revision = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day", "starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "series", "day"],
+                condition=Q(status="planned"),
+                name="plannedsession_one_per_series_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(setting="clinic") | Q(starts_at__isnull=False),
+                name="plannedsession_home_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["plan", "status", "day"]),
+            models.Index(fields=["status", "starts_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.day}"
+
+
+@track_patient_data()
+class ConsultationNote(models.Model):
+    """A specialist's visit summary. Editing makes a new revision; the text shown is the
+    latest (copied here so the chart reads one row per note)."""
+
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="consultation_notes"
+    )
+    visit_date = models.DateField()
+    text = models.TextField()
+    revision_count = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-visit_date", "-pk"]
+
+    def __str__(self):
+        return f"Note {self.pk} ({self.visit_date})"
+
+
+@track_patient_data()
+class ConsultationNoteRevision(models.Model):
+    note = models.ForeignKey(ConsultationNote, on_delete=models.PROTECT, related_name="revisions")
+    number = models.PositiveIntegerField()
+    visit_date = models.DateField()
+    text = models.TextField()
+    reason = models.CharField(max_length=300, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["note", "number"], name="noterevision_unique_number")
+        ]
+
+    def __str__(self):
+        return f"Note {self.note_id} revision {self.number}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@track_patient_data(exclude=("token",))
+class CalendarFeed(models.Model):
+    """A private calendar-feed URL for a patient's sessions. The token is the only secret;
+    renewing revokes the old one (its URL then answers 404)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="calendar_feeds")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendarfeed_one_active_per_patient",
+            )
+        ]
+
+    def __str__(self):
+        return f"Calendar feed {self.pk} for patient {self.patient_id}"

@@ -1,0 +1,2 @@
+"""Pages of the treatments app: the specialist's (``specialist``) and the patient's
+(``patient``)."""
