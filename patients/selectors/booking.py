@@ -26,6 +26,7 @@ from ..models import (
     Patient,
     Specialist,
     TimeOff,
+    Weekday,
     WorkingHours,
 )
 
@@ -141,6 +142,26 @@ def bookable_specialists() -> QuerySet[Specialist]:
     return Specialist.objects.filter(is_active=True).filter(
         Exists(WorkingHours.objects.filter(specialist=OuterRef("pk")))
     )
+
+
+def clinician_hours() -> list[Specialist]:
+    """Bookable specialists, each with ``hours_lines``: [(day name, "09:00–12:00, 13:00–17:00")]
+    for the days they work (two queries) — shown where a time is chosen for them."""
+    from django.db.models import Prefetch
+
+    specialists = list(
+        bookable_specialists().prefetch_related(
+            Prefetch("working_hours", queryset=WorkingHours.objects.order_by("weekday", "start"))
+        )
+    )
+    for specialist in specialists:
+        days: dict[int, list[str]] = defaultdict(list)
+        for wh in specialist.working_hours.all():
+            days[wh.weekday].append(f"{wh.start:%H:%M}–{wh.end:%H:%M}")
+        specialist.hours_lines = [
+            (Weekday(day).label, ", ".join(ranges)) for day, ranges in sorted(days.items())
+        ]
+    return specialists
 
 
 @dataclass
