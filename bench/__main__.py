@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     json_path, md_path = report.write(result, results_dir)
     print()
     print(md_path.read_text())
-    print(f"Written: {json_path.relative_to(ROOT)} and {md_path.relative_to(ROOT)}")
+    print(f"Written: {os.path.relpath(json_path, ROOT)} and {os.path.relpath(md_path, ROOT)}")
 
     failures = [
         p["key"] + " is over its query budget" for p in pages["pages"] if p.get("over_budget")

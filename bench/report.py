@@ -58,7 +58,7 @@ def compare(previous: dict | None, current: dict, threshold: float = REGRESSION_
             found.append(f"{page['key']}: queries {old['queries']} -> {page['queries']}")
     old_engine = (previous.get("engine") or {}).get("profiles_per_second")
     new_engine = (current.get("engine") or {}).get("profiles_per_second")
-    # A throughput: worse when the old rate is more than 25% above the new one.
+    # A throughput: worse when the time per profile grew by more than 25% (old/new > 1.25).
     if old_engine and new_engine and _worse(new_engine, old_engine, threshold):
         found.append(f"rules engine: {old_engine:,} -> {new_engine:,} profiles/s")
     return found
