@@ -79,6 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench.seed import seed_clinic
 
     started = time.perf_counter()
+    from bench.timing import machine
+
+    machine_at_start = machine()
     results_dir = args.results_dir or report.RESULTS_DIR
     print(f"Benchmark: {args.patients:,} patients, database {connection.settings_dict['NAME']}")
     print("- migrate, collectstatic")
@@ -114,15 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version")
         pg_version = cursor.fetchone()[0]
-    from bench.timing import machine
-
+    machine_at_end = machine()
+    machine_at_start["load_average_at_end"] = machine_at_end["load_average"]
     result = {
         "meta": {
             "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "commit": _git("rev-parse", "--short=12", "HEAD"),
             "dirty": bool(_git("status", "--porcelain", "--", ".", ":!bench/results")),
             "patients": args.patients,
-            "machine": machine(),
+            "machine": machine_at_start,
             "django": dj.get_version(),
             "postgresql": pg_version,
             "settings": os.environ["DJANGO_SETTINGS_MODULE"],

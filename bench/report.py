@@ -96,6 +96,8 @@ def to_markdown(report: dict) -> str:
         "",
         f"- Commit `{meta['commit']}`{' (uncommitted changes)' if meta.get('dirty') else ''}",
         f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}",
+        f"- Load average (1, 5, 15 min) at start {m.get('load_average')}, at end "
+        f"{m.get('load_average_at_end')} (a shared machine: other work competes for the cores)",
         f"- Python {m['python']}, Django {meta['django']}, PostgreSQL {meta['postgresql']}",
         f"- Settings: `{meta['settings']}` (DEBUG={meta['debug']}), in-process WSGI, HTTPS via "
         "`wsgi.url_scheme` + `X-Forwarded-Proto`, real sessions (2FA for staff/specialists)",

@@ -191,4 +191,8 @@ def machine() -> dict:
         "memory_gb": memory_gb,
         "os": platform.platform(),
         "python": platform.python_version(),
+        # Other work on a shared machine shows here (the HTTP smoke suffers most from it).
+        "load_average": [round(x, 2) for x in os.getloadavg()]
+        if hasattr(os, "getloadavg")
+        else None,
     }

@@ -50,10 +50,21 @@ def test_rows_are_unique_and_well_formed():
 def test_the_pages_the_issue_asks_for_are_all_listed():
     names = {p.name for p in PAGES}
     assert {
-        "landing", "login page", "login POST", "healthz", "patient home",
-        "free slots (specialist's week)", "booking POST", "my appointments", "intake step",
-        "my treatment + progress chart", "screen queue page 1", "screen queue page 50",
-        "staff calendar day", "patient chart", "specialist dashboard",
+        "landing",
+        "login page",
+        "login POST",
+        "healthz",
+        "patient home",
+        "free slots (specialist's week)",
+        "booking POST",
+        "my appointments",
+        "intake step",
+        "my treatment + progress chart",
+        "screen queue page 1",
+        "screen queue page 50",
+        "staff calendar day",
+        "patient chart",
+        "specialist dashboard",
     } <= names
 
 

@@ -9,34 +9,83 @@ from bench.pages import PAGES
 def _page(key="patient home [patient]", *, x_bare=20.0, x_bare_user=2.0, queries=8, **extra):
     name, role = key.rsplit(" [", 1)
     return {
-        "name": name, "role": role.rstrip("]"), "method": "GET", "key": key, "budget": 4,
-        "goal": 30, "note": "", "on_main": True, "path": "/me/", "status": 200,
-        "queries": queries, "extra_queries": 2, "over_budget": False, "sql": [],
-        "median_us": 5000.0, "round_medians_us": [5000.0], "requests": 100, "x_bare": x_bare,
-        "x_bare_user": x_bare_user, "floor": "bare-user:patient", "over_goal": False, **extra,
+        "name": name,
+        "role": role.rstrip("]"),
+        "method": "GET",
+        "key": key,
+        "budget": 4,
+        "goal": 30,
+        "note": "",
+        "on_main": True,
+        "path": "/me/",
+        "status": 200,
+        "queries": queries,
+        "extra_queries": 2,
+        "over_budget": False,
+        "sql": [],
+        "median_us": 5000.0,
+        "round_medians_us": [5000.0],
+        "requests": 100,
+        "x_bare": x_bare,
+        "x_bare_user": x_bare_user,
+        "floor": "bare-user:patient",
+        "over_goal": False,
+        **extra,
     }
 
 
 def _report(pages, *, date="2026-11-24T10:00:00Z", patients=2000, engine=20000):
     return {
         "meta": {
-            "date": date, "commit": "abc123", "dirty": False, "patients": patients,
-            "machine": {"cpu": "Test CPU", "cores": 2, "memory_gb": 4.0, "os": "Linux",
-                        "python": "3.11"},
-            "django": "5.2", "postgresql": "15", "settings": "bench.settings", "debug": False,
-            "repetitions": 7, "warmup": 5, "seconds": 1,
+            "date": date,
+            "commit": "abc123",
+            "dirty": False,
+            "patients": patients,
+            "machine": {
+                "cpu": "Test CPU",
+                "cores": 2,
+                "memory_gb": 4.0,
+                "os": "Linux",
+                "python": "3.11",
+            },
+            "django": "5.2",
+            "postgresql": "15",
+            "settings": "bench.settings",
+            "debug": False,
+            "repetitions": 7,
+            "warmup": 5,
+            "seconds": 1,
         },
         "seed": None,
         "references": {
-            "bare": {"role": "anonymous", "path": "/b/", "queries": 0, "median_us": 100.0,
-                     "round_medians_us": [100.0], "requests": 100, "x_bare": 1.0},
-            "bare-user:patient": {"role": "patient", "path": "/u/", "queries": 6,
-                                  "median_us": 1000.0, "round_medians_us": [1000.0],
-                                  "requests": 100, "x_bare": 10.0},
+            "bare": {
+                "role": "anonymous",
+                "path": "/b/",
+                "queries": 0,
+                "median_us": 100.0,
+                "round_medians_us": [100.0],
+                "requests": 100,
+                "x_bare": 1.0,
+            },
+            "bare-user:patient": {
+                "role": "patient",
+                "path": "/u/",
+                "queries": 6,
+                "median_us": 1000.0,
+                "round_medians_us": [1000.0],
+                "requests": 100,
+                "x_bare": 10.0,
+            },
         },
         "pages": pages,
-        "engine": {"profiles_per_second": engine, "goal": 10000, "meets_goal": True,
-                   "profiles": 100, "repetitions": 5, "rules_version": "v"},
+        "engine": {
+            "profiles_per_second": engine,
+            "goal": 10000,
+            "meets_goal": True,
+            "profiles": 100,
+            "repetitions": 5,
+            "rules_version": "v",
+        },
         "previous": None,
         "regressions": [],
     }
@@ -100,9 +149,16 @@ def test_write_and_find_the_previous_report_of_the_same_size(tmp_path):
 
 
 def test_markdown_lists_machine_flags_pending_pages_and_regressions():
-    pending = {"name": "booking POST", "role": "patient", "method": "POST",
-               "key": "booking POST [patient]", "budget": 8, "goal": 40, "note": "",
-               "on_main": False}
+    pending = {
+        "name": "booking POST",
+        "role": "patient",
+        "method": "POST",
+        "key": "booking POST [patient]",
+        "budget": 8,
+        "goal": 40,
+        "note": "",
+        "on_main": False,
+    }
     over = _page("patient chart [specialist]", over_budget=True, extra_queries=11)
     r = _report([_page(), over, pending])
     r["previous"] = "bench-p2000-20261123T100000"
@@ -117,8 +173,16 @@ def test_markdown_lists_machine_flags_pending_pages_and_regressions():
 
 def test_every_row_of_the_page_table_renders():
     rows = [
-        {"name": p.name, "role": p.role, "method": p.method, "key": p.key, "budget": p.budget,
-         "goal": p.goal, "note": p.note, "on_main": False}
+        {
+            "name": p.name,
+            "role": p.role,
+            "method": p.method,
+            "key": p.key,
+            "budget": p.budget,
+            "goal": p.goal,
+            "note": p.note,
+            "on_main": False,
+        }
         for p in PAGES
     ]
     text = report.to_markdown(_report(rows))

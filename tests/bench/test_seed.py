@@ -19,17 +19,37 @@ HASH = "md5$bench$0123456789abcdef0123456789abcdef"  # a cheap stand-in; the see
 
 
 def _seed(seed=42, patients=60):
-    return seed_clinic(patients=patients, seed=seed, anchor=ANCHOR, password_hash=HASH,
-                       analyze=False, log=lambda line: None)
+    return seed_clinic(
+        patients=patients,
+        seed=seed,
+        anchor=ANCHOR,
+        password_hash=HASH,
+        analyze=False,
+        log=lambda line: None,
+    )
 
 
 def _snapshot():
     """The seeded clinic without primary keys (they come from sequences)."""
-    users = list(User.objects.filter(email__endswith=SEED_DOMAIN).order_by("email").values_list(
-        "email", "first_name", "last_name", "date_joined", "groups__name"))
-    patients = list(Patient.objects.order_by("legal_name", "date_of_birth", "phone").values_list(
-        "user__email", "guardian__email", "legal_name", "preferred_name", "date_of_birth",
-        "phone", "preferred_language", "time_zone", "reminder_channel", "created_at"))
+    users = list(
+        User.objects.filter(email__endswith=SEED_DOMAIN)
+        .order_by("email")
+        .values_list("email", "first_name", "last_name", "date_joined", "groups__name")
+    )
+    patients = list(
+        Patient.objects.order_by("legal_name", "date_of_birth", "phone").values_list(
+            "user__email",
+            "guardian__email",
+            "legal_name",
+            "preferred_name",
+            "date_of_birth",
+            "phone",
+            "preferred_language",
+            "time_zone",
+            "reminder_channel",
+            "created_at",
+        )
+    )
     email_of = dict(Patient.objects.values_list("pk", "user__email"))
     events = sorted(
         (a.at, a.actor.email, email_of[int(a.object_pk)], a.request_id)
