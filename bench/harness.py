@@ -8,7 +8,6 @@ the roles that need one) and the idle/absolute timeout stamps.
 
 from __future__ import annotations
 
-import secrets
 import statistics
 import time
 from collections import deque
@@ -16,7 +15,9 @@ from importlib import import_module
 
 from django.conf import settings
 from django.db import connection
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import CaptureQueriesContext
+from django.utils.crypto import get_random_string
 from django.urls import reverse
 
 from bench.pages import ANONYMOUS, PAGES, Page, World
@@ -58,7 +59,8 @@ class Browser:
         self.app = app
         self.user = user
         self.https = https
-        self.csrf_secret = secrets.token_urlsafe(24)[:32]
+        # A CSRF secret as Django makes one (32 letters and digits; '-' or '_' would be refused).
+        self.csrf_secret = get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)
         self.cookies = {settings.CSRF_COOKIE_NAME: self.csrf_secret}
         if user is not None:
             self.cookies[settings.SESSION_COOKIE_NAME] = login_session(user)
