@@ -17,8 +17,8 @@ from django.conf import settings
 from django.db import connection
 from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
 from django.test.utils import CaptureQueriesContext
-from django.utils.crypto import get_random_string
 from django.urls import reverse
+from django.utils.crypto import get_random_string
 
 from bench.pages import ANONYMOUS, PAGES, Page, World
 from bench.timing import HOST, Case, Response, call_wsgi, measure, ratio, wsgi_environ
