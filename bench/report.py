@@ -151,13 +151,14 @@ def to_markdown(report: dict) -> str:
             flags.append("**OVER BUDGET**")
         if p["over_goal"]:
             flags.append(f"over {p['goal']}× goal")
+        spread = report.get("round_spread", {}).get(p["key"])
         rows.append(
             [
                 p["name"],
                 p["role"],
                 p["method"],
                 f"`{p['path']}` → {p['status']}",
-                _fmt_us(p["median_us"]),
+                _fmt_us(p["median_us"]) + ("" if spread is None else f" ±{spread:.0%}"),
                 f"{p['x_bare']}×",
                 f"{p['x_bare_user']}×",
                 p["queries"],
@@ -185,7 +186,9 @@ def to_markdown(report: dict) -> str:
     out.append("")
     out.append(
         "Queries are counted exactly (CaptureQueriesContext, BEGIN/COMMIT included); "
-        '"beyond session/user" subtracts the logged-in bare view of the same role.'
+        '"beyond session/user" subtracts the logged-in bare view of the same role. '
+        "± is the spread of the per-round medians (coefficient of variation): on a busy "
+        "shared machine a ratio moves that much between runs with no change to the code."
     )
     engine = report.get("engine")
     if engine:
@@ -267,6 +270,7 @@ def to_markdown(report: dict) -> str:
                         f"{run['p99_ms']:.1f}",
                         run["requests"],
                         run["errors"],
+                        "yes" if run["p95_ms"] < 300 else "**no**",
                     ]
                 )
             out += _table(
@@ -280,6 +284,7 @@ def to_markdown(report: dict) -> str:
                     "p99 ms",
                     "requests",
                     "errors",
+                    "p95 < 300 ms",
                 ],
                 rows,
             )
