@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime
 import random
+import resource
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -197,7 +198,11 @@ def seed_clinic(
         log(f"  {'ANALYZE':<24} {'':>10}       {timings['analyze']['seconds']:7.1f} s")
     total = time.perf_counter() - started
     log(f"  {'total':<24} {'':>10}       {total:7.1f} s")
+    # Peak resident memory of this process so far (rows are streamed, never held in lists).
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    log(f"  peak memory of the seeding process: {peak_mb} MB")
     return {
+        "peak_rss_mb": peak_mb,
         "seed": seed,
         "anchor": ctx.anchor.isoformat(),
         "sizes": ctx.sizes.as_dict(),
