@@ -183,6 +183,9 @@ def seed_clinic(
     )
     timings: dict[str, dict] = {}
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The app bounds every statement (30 s); a COPY of a million rows may take longer.
+            cursor.execute("SET LOCAL statement_timeout = 0")
         for step in STEPS:
             ctx.rng = random.Random(f"{seed}:{step.name}")
             t0 = time.perf_counter()
