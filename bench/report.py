@@ -109,7 +109,8 @@ def to_markdown(report: dict) -> str:
         sizes = ", ".join(f"{k} {v:,}" for k, v in seed["sizes"].items())
         out.append(
             f"- Data: seed {seed['seed']}, anchor {seed['anchor']}: {sizes}; "
-            f"seeded in {seed['seconds']:.0f} s, peak memory {seed.get('peak_rss_mb', '?')} MB"
+            f"seeded in {seed['seconds']:.0f} s"
+            + (f", peak memory {seed['peak_rss_mb']} MB" if "peak_rss_mb" in seed else "")
         )
     out += ["", "## Pages", ""]
     refs = report["references"]
