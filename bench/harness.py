@@ -23,7 +23,7 @@ from django.utils.crypto import get_random_string
 from bench.pages import ANONYMOUS, PAGES, Page, World
 from bench.timing import HOST, Case, Response, call_wsgi, measure, ratio, wsgi_environ
 
-AUTH_BACKEND = "allauth.account.auth_backends.AuthenticationBackend"
+AUTH_BACKEND = "clinic.accounts.backends.ClinicBackend"
 
 
 def login_session(user) -> str:

@@ -130,7 +130,18 @@ def copy_rows(model: type[models.Model], fields: list[str], rows: Iterable[tuple
     Values are Python values (str, int, bool, None, date, datetime, time); JSON fields take
     their JSON text. Returns the number of rows written."""
     meta = model._meta
-    columns = [meta.get_field(name).column for name in fields]
+    given = {meta.get_field(name).column for name in fields}
+    # Fields the step does not name take their model default, so a new field with a default
+    # never breaks the seeder.
+    extra = [
+        f
+        for f in meta.concrete_fields
+        if f.column not in given
+        and not f.primary_key
+        and (f.has_default() or (not f.null and f.empty_strings_allowed))
+    ]
+    columns = [meta.get_field(name).column for name in fields] + [f.column for f in extra]
+    defaults = tuple(_copy_value(f, f.get_default()) for f in extra)
     statement = 'COPY "{}" ({}) FROM STDIN'.format(
         meta.db_table, ", ".join(f'"{c}"' for c in columns)
     )
@@ -138,9 +149,20 @@ def copy_rows(model: type[models.Model], fields: list[str], rows: Iterable[tuple
     written = 0
     with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *defaults) if defaults else row)
             written += 1
     return written
+
+
+def _copy_value(field, value):
+    import json
+    import uuid
+
+    if isinstance(field, models.JSONField):
+        return json.dumps(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 def email_for(kind: str, number: int) -> str:

@@ -51,7 +51,7 @@ def test_the_session_logs_the_role_in(app, role, request):
 def test_roles_pages_open_with_that_session(app, patient_user, staff_user):
     assert Browser(app, patient_user).get("/me/").status == 200
     # Staff without a second factor in the session would be sent away from every page.
-    assert Browser(app, staff_user).get("/home/").status == 200
+    assert Browser(app, staff_user).get("/staff/screens/").status == 200
 
 
 @pytest.mark.django_db
