@@ -11,10 +11,11 @@ class TreatmentsConfig(AppConfig):
         from clinic import demo as clinic_demo
         from clinic import navigation, views
 
-        from . import demo
+        from . import demo, demo_inclinic
 
         # Treatment plans: the specialist's patient list and chart, the patient's plan.
         clinic_demo.register(60, "treatments", demo.build)
+        clinic_demo.register(61, "treatments-inclinic", demo_inclinic.build)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         navigation.register(

@@ -630,3 +630,14 @@ def test_my_treatment_shows_the_visit_times(patient_client, screened, specialist
     html = patient_client.get("/treatment/").content.decode()
     assert "Session at the clinic" in html and "· 10:00" in html
     assert "we will arrange the time with you" not in html.split("Check-up")[0]
+
+
+def test_the_demo_has_an_in_clinic_plan_with_booked_visits():
+    from django.core.management import call_command
+
+    call_command("demo_data")
+    call_command("demo_data")  # idempotent
+    plan = Plan.objects.get(patient__user__email="chloe@demo.clinic.example")
+    planned = sessions(plan, status="planned")
+    assert planned and all(s.appointment.status == "booked" for s in planned)
+    assert {s.appointment.specialist.display_name for s in planned} == {"Dr. Helen Ng"}
