@@ -256,6 +256,18 @@ class PlannedSession(models.Model):
         return self.starts_at
 
     @property
+    def visit_missing(self) -> bool:
+        """An in-clinic session with a time but no visit: its time was taken when the
+        calendar was extended (the specialist or staff arrange another)."""
+        return (
+            self.kind == self.Kind.SESSION
+            and self.setting == Setting.CLINIC
+            and self.starts_at is not None
+            and self.appointment_id is None
+            and self.status == self.Status.PLANNED
+        )
+
+    @property
     def visit_cancelled(self) -> bool:
         """The clinic cancelled this session's visit (it is not booked again by itself)."""
         return self.appointment_id is not None and self.appointment.status == "cancelled"

@@ -641,3 +641,33 @@ def test_the_demo_has_an_in_clinic_plan_with_booked_visits():
     planned = sessions(plan, status="planned")
     assert planned and all(s.appointment.status == "booked" for s in planned)
     assert {s.appointment.specialist.display_name for s in planned} == {"Dr. Helen Ng"}
+
+
+def test_the_nightly_extension_adds_a_clashing_session_without_its_visit(
+    screened, specialist_user, dana, ctype, other_patient, specialist_client
+):
+    """A patient booked the clinician's time online before the calendar reached that day: the
+    extension still adds the session (the rest of the plan goes on) and the chart says the
+    visit is not booked, instead of the plan silently stopping."""
+    plan = assign(screened, specialist_user, [clinic(maintenance_interval_weeks=1)])
+    last = sessions(plan, status="planned")[-1]
+    week_after = last.day + datetime.timedelta(weeks=1)
+    appointment_book(
+        patient=other_patient,
+        consultation_type=ctype,
+        start=at(week_after, 10),
+        booked_by=specialist_user,
+        specialist=dana,
+        for_staff=True,
+        notify=False,
+        now=NOW,
+    )
+    assert plans_extend_horizon(now=NOW + datetime.timedelta(weeks=2)) == 1
+    added = plan.sessions.get(day=week_after, status="planned")
+    assert added.appointment_id is None and added.visit_missing
+    later = [s for s in sessions(plan, status="planned") if s.day > last.day and s != added]
+    assert later and all(s.appointment.status == "booked" for s in later)
+    # Running again changes nothing (no new revision, no second try that fails the plan).
+    assert plans_extend_horizon(now=NOW + datetime.timedelta(weeks=2, days=1)) == 1
+    added.refresh_from_db()
+    assert added.revision == 1 and added.appointment_id is None

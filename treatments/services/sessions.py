@@ -23,7 +23,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.models import AppointmentStatus
-from patients.services.booking import Visit, VisitsRefused, treatment_visits_apply
+from patients.services.booking import (
+    Visit,
+    VisitsRefused,
+    treatment_visit_problems,
+    treatment_visits_apply,
+)
 
 from .. import defaults
 from ..models import Plan, PlanItem, PlannedSession, Setting
@@ -166,7 +171,7 @@ def _visit_settled(session) -> bool:
 
 
 @transaction.atomic
-def plan_sessions_sync(*, plan: Plan, now=None, by=None) -> dict:
+def plan_sessions_sync(*, plan: Plan, now=None, by=None, lenient: bool = False) -> dict:
     """Make the plan's planned sessions match its current version, up to today + the
     horizon, and book, move or cancel the treatment visits of in-clinic sessions to match
     (``by``: who made the change; None for the periodic task). Returns counts {"kept",
@@ -175,7 +180,11 @@ def plan_sessions_sync(*, plan: Plan, now=None, by=None) -> dict:
     Raises ``PlanError`` if the result would put two sessions of one area on one day or more
     than five in a week (counting the past sessions that stay), or if an in-clinic visit
     cannot be held (outside the clinician's hours, time off, a clash with another appointment
-    of the clinician or the patient); the caller's transaction then writes nothing."""
+    of the clinician or the patient); the caller's transaction then writes nothing.
+
+    ``lenient`` (the periodic extension, which nobody is watching): a new in-clinic session
+    whose time is already taken is added without its visit instead of holding up the whole
+    plan; the chart marks it "visit not booked" for the specialist to rearrange."""
     now = now or timezone.now()
     plan = (
         Plan.objects.select_for_update(of=("self",))
@@ -271,6 +280,14 @@ def plan_sessions_sync(*, plan: Plan, now=None, by=None) -> dict:
             session.revision += 1
             session.save(update_fields=["status", "revision", "updated_at"])
             counts["cancelled"] += 1
+    if lenient and book:
+        book = [
+            (session, visit)
+            for session, visit in book
+            if not treatment_visit_problems(
+                patient=patient, visits=[visit], ignore_ids=[a.pk for a in cancel]
+            )
+        ]
     if book or move or cancel:
         try:
             booked = treatment_visits_apply(
@@ -329,7 +346,7 @@ def plans_extend_horizon(*, now=None) -> int:
     done = 0
     for plan_id in plan_ids:
         try:
-            plan_sessions_sync(plan=Plan(pk=plan_id), now=now)
+            plan_sessions_sync(plan=Plan(pk=plan_id), now=now, lenient=True)
         except PlanError:
             continue  # shown on the chart when the specialist next opens it
         done += 1
