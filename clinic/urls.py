@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
+    path("staff/deliveries/", include("clinic.notify.urls")),
 ]
 
 handler400 = "clinic.views.error_400"
