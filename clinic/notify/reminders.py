@@ -190,7 +190,9 @@ def before(start: Callable[[Any], dt.datetime | None], offset: dt.timedelta):
 
     def when(target: Any) -> dt.datetime | None:
         moment = start(target)
-        return None if moment is None else moment - offset
+        # In UTC: Python subtracts a timedelta from a zone-aware datetime on the wall clock,
+        # which across a DST change would be an hour off.
+        return None if moment is None else moment.astimezone(dt.UTC) - offset
 
     return when
 
