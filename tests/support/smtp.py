@@ -17,14 +17,23 @@ class _Handler:
 
 
 class SMTPServer:
-    """``failures``: answer this many DATA commands with a 451 (transient) first.
+    """``failures``: answer this many DATA commands with ``failure_reply`` (a 451, transient,
+    unless given) first.
     ``hang``: accept the connection, then never answer DATA (for timeout tests).
     ``delay``: wait this many seconds before accepting each message (a slow server, so a
     worker can be killed in the middle of a batch)."""
 
-    def __init__(self, port: int, failures: int = 0, hang: bool = False, delay: float = 0.0):
+    def __init__(
+        self,
+        port: int,
+        failures: int = 0,
+        hang: bool = False,
+        delay: float = 0.0,
+        failure_reply: str = "451 Temporary failure, try again later",
+    ):
         self.port = port
         self.failures = failures
+        self.failure_reply = failure_reply
         self.hang = hang
         self.delay = delay
         self.messages: list[email.message.EmailMessage] = []
@@ -41,7 +50,7 @@ class SMTPServer:
                 pass
             elif self.failures > 0:
                 self.failures -= 1
-                return "451 Temporary failure, try again later"
+                return self.failure_reply
         if self.hang:
             await asyncio.sleep(3600)
         if self.delay:
