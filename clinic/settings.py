@@ -301,6 +301,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# When the broker connection drops, let running sends finish rather than cancel them
+# mid-SMTP (that could only add duplicates); their ack is lost and the task comes back, which
+# the outbox's atomic claim turns into a no-op. Explicit: Celery 6 flips the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when the broker is down: the caller logs it and the periodic
 # sweep delivers the row later (R8). Never make a committed request wait or fail.

@@ -382,8 +382,32 @@ def message_retry(*, message_id: int) -> bool:
         Reminder.objects.filter(message_id=message_id, status=Reminder.Status.FAILED).update(
             status=Reminder.Status.SENT, reason="", updated_at=now
         )
+        _refresh_reminder_recipient(message_id=message_id)
         transaction.on_commit(lambda: message_enqueue(message_id=message_id))
     return bool(updated)
+
+
+def _refresh_reminder_recipient(*, message_id: int) -> None:
+    """A reminder's address is resolved again on a staff retry: the usual fix for a refused
+    address is to correct it in the patient's profile, then retry."""
+    reminder = Reminder.objects.filter(message_id=message_id).first()
+    if reminder is None:
+        return
+    try:
+        kind = kinds.get_kind(reminder.kind)
+    except kinds.UnknownKind:
+        return
+    target = _load_target(reminder)
+    audience = kind.audience(target) if target is not None else None
+    address = audience.address(reminder.channel) if audience is not None else ""
+    if reminder.channel == Message.Channel.SMS:
+        try:
+            address = sms.phone_normalize(address)
+        except sms.InvalidPhoneNumber:
+            return
+    if address and address != reminder.recipient:
+        Message.objects.filter(pk=message_id).update(recipient=address)
+        Reminder.objects.filter(pk=reminder.pk).update(recipient=address)
 
 
 # === The reminder schedule =================================================================

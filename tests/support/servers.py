@@ -260,13 +260,13 @@ class CeleryWorker:
         """Warm shutdown (SIGTERM): finish the current tasks, then exit."""
         if self.process is None or self.process.poll() is not None:
             return
+        # The parent only: it lets its pool processes finish their tasks and exit.
+        self.process.send_signal(signal.SIGTERM)
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-        except ProcessLookupError:
-            pass
+        self.kill()  # any pool process left behind
 
     def log_tail(self, lines: int = 80) -> str:
         return _tail(self.log, lines)

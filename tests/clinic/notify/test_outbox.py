@@ -223,3 +223,24 @@ def test_staff_retry_of_a_message_still_sending_normally_is_refused(no_enqueue):
     message = queued()
     services.message_claim(message_id=message.pk)
     assert message_retry(message_id=message.pk) is False
+
+
+def test_staff_retry_of_a_reminder_uses_the_corrected_address(
+    visit_kind, django_capture_on_commit_callbacks
+):
+    from tests.clinic.notify.conftest import make_visitor
+
+    user = make_visitor(visit_in=dt.timedelta(minutes=59))
+    services.reminders_schedule(target=user, version=1)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.reminders_dispatch()
+    message = Message.objects.get()
+    Message.objects.filter(pk=message.pk).update(status=Message.Status.FAILED)
+    user.email = "ann.fixed@example.com"  # staff corrected the profile
+    user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert message_retry(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.recipient == "ann.fixed@example.com"
+    assert message.status == Message.Status.SENT
+    assert Reminder.objects.get().recipient == "ann.fixed@example.com"
