@@ -28,7 +28,7 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
@@ -613,8 +613,8 @@ def reminders_dispatch(*, batch: int | None = None, now: datetime | None = None)
                 try:
                     with transaction.atomic():  # a broken kind spoils its own row only
                         result = _dispatch_one(reminder, tick)
-                except DatabaseError:
-                    raise
+                except (OperationalError, InterfaceError):
+                    raise  # the database is gone: the whole batch waits for the next run
                 except Exception as exc:
                     logger.exception("reminders: dispatching reminder %s failed", reminder.pk)
                     Reminder.objects.filter(pk=reminder.pk).update(

@@ -13,6 +13,7 @@ These never touch the machine's shared PostgreSQL or Redis.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -50,6 +51,24 @@ def wait_until(predicate, *, timeout: float, interval: float = 0.1, what: str = 
             return value
         time.sleep(interval)
     raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+_LOGS: list[Path] = []
+
+
+def _log_file(prefix: str) -> Path:
+    """A log file for a subprocess, removed when the test run ends (KEEP_SERVER_LOGS=1 keeps
+    them for a post-mortem)."""
+    path = Path(tempfile.mkstemp(prefix=prefix, suffix=".log")[1])
+    _LOGS.append(path)
+    return path
+
+
+@atexit.register
+def _remove_logs() -> None:
+    if not os.environ.get("KEEP_SERVER_LOGS"):
+        for path in _LOGS:
+            path.unlink(missing_ok=True)
 
 
 def _tail(path: Path, lines: int = 60) -> str:
@@ -213,7 +232,7 @@ class CeleryWorker:
         self.concurrency = concurrency
         self.app = app
         self.name = f"{name}-{os.getpid()}-{time.monotonic_ns()}"
-        self.log = Path(tempfile.mkstemp(prefix="clinic-worker-", suffix=".log")[1])
+        self.log = _log_file("clinic-worker-")
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60) -> CeleryWorker:
@@ -280,7 +299,7 @@ class GunicornServer:
     def __init__(self, *, env: dict, port: int | None = None):
         self.env = env
         self.port = port or free_port()
-        self.log = Path(tempfile.mkstemp(prefix="clinic-gunicorn-", suffix=".log")[1])
+        self.log = _log_file("clinic-gunicorn-")
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> GunicornServer:

@@ -289,3 +289,17 @@ def test_two_dispatchers_at_once_send_each_reminder_once(visit_kind, settings):
     assert Reminder.objects.filter(status=Reminder.Status.SENT).count() == 60
     assert len(mail.outbox) == 60
     assert len({m.extra_headers["Message-ID"] for m in mail.outbox}) == 60
+
+
+def test_a_row_the_database_refuses_fails_alone(visit_kind, django_capture_on_commit_callbacks):
+    """A database error on one row (here: an address too long for the column) is rolled back
+    to its savepoint and that row marked failed; it cannot block the schedule forever."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not enforce column lengths")
+    bad = due_visitor()
+    visit_kind.PREFS[bad.pk] = {"email": "x" * 300 + "@example.com"}
+    due_visitor()
+    assert dispatch(django_capture_on_commit_callbacks) == {"failed": 1, "sent": 1}
+    failed = Reminder.objects.get(target_id=str(bad.pk))
+    assert failed.status == Reminder.Status.FAILED
+    assert "DataError" in failed.reason

@@ -194,3 +194,14 @@ def test_reminder_history_per_target_and_per_person(visit_kind):
     assert "Scheduled" in html
     assert "rescheduled" in html
     assert "version 2" in html
+
+
+def test_the_admin_lists_the_schedule_without_addresses(admin_client_2fa, visit_kind):
+    user = make_visitor()
+    (row,) = reminders_schedule(target=user, version=1)
+    Reminder.objects.filter(pk=row.pk).update(recipient=user.email)
+    listing = admin_client_2fa.get("/admin/notify/reminder/")
+    detail = admin_client_2fa.get(f"/admin/notify/reminder/{row.pk}/change/")
+    assert listing.status_code == detail.status_code == 200
+    assert "test.visit-1h" in listing.content.decode()
+    assert user.email not in listing.content.decode() + detail.content.decode()

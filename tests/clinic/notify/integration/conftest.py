@@ -91,6 +91,8 @@ def smtp():
 
 @pytest.fixture(scope="module")
 def test_database_url(django_db_setup):
+    if connection.vendor != "postgresql":
+        pytest.skip("the integration tests run on PostgreSQL (set DATABASE_URL=postgres://…)")
     return database_url(connection.settings_dict)
 
 
