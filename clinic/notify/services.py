@@ -53,6 +53,7 @@ TRANSIENT_ERRORS = (
 )
 
 REMINDER_PURPOSE = "reminder"
+CLAIM_EARLY_TOLERANCE = timedelta(seconds=1)
 REMINDER_RENDERER = "notify.reminder"
 
 
@@ -135,10 +136,16 @@ def _backoff(attempt: int) -> float:
 
 
 def message_claim(*, message_id: int) -> Message | None:
-    """Atomically move a due pending message to "sending"; None if someone else has it."""
+    """Atomically move a due pending message to "sending"; None if someone else has it.
+
+    A retry task may run a moment before its row is due (the broker's countdown and the
+    database clock round differently): it still claims within ``CLAIM_EARLY_TOLERANCE``
+    rather than leaving the message to the next sweep."""
     now = timezone.now()
     claimed = Message.objects.filter(
-        pk=message_id, status=Message.Status.PENDING, next_attempt_at__lte=now
+        pk=message_id,
+        status=Message.Status.PENDING,
+        next_attempt_at__lte=now + CLAIM_EARLY_TOLERANCE,
     ).update(
         status=Message.Status.SENDING,
         claimed_at=now,
