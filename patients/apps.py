@@ -17,6 +17,13 @@ class PatientsConfig(AppConfig):
 
         NavEntry = navigation.NavEntry
         register_renderer("patients.claim", notifications.render_claim_invitation)
+        # Reminders: consultations 24 h and 2 h before, in-clinic treatment visits 24 h before.
+        from clinic.notify.reminders import register_kind
+
+        from . import reminders
+
+        for kind in reminders.KINDS:
+            register_kind(kind)
         clinic_demo.register(20, "patients", demo.build)
         clinic_demo.register(30, "booking", booking_demo.build)
         clinic_demo.register(40, "intake", intake_demo.build)

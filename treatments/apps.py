@@ -16,6 +16,13 @@ class TreatmentsConfig(AppConfig):
         # Treatment plans: the specialist's patient list and chart, the patient's plan.
         clinic_demo.register(60, "treatments", demo.build)
         clinic_demo.register(61, "treatments-inclinic", demo_inclinic.build)
+        # Reminders: home sessions at the patient's preferred time on the session day.
+        from clinic.notify.reminders import register_kind
+
+        from . import reminders
+
+        for kind in reminders.KINDS:
+            register_kind(kind)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         navigation.register(

@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clinic.notify.services import reminders_cancel, reminders_schedule
+
 from ..models import (
     ACTIVE_STATUSES,
     Appointment,
@@ -188,6 +190,7 @@ def appointment_book(
         new_start=appointment.start,
         new_specialist_id=appointment.specialist_id,
     )
+    reminders_schedule(target=appointment, version=appointment.version, now=now)
     if notify:
         appointment_notify(appointment=appointment, action="booked")
     return appointment
@@ -302,6 +305,8 @@ def appointment_reschedule(
         new_start=appt.start,
         new_specialist_id=appt.specialist_id,
     )
+    # The new version gets its own reminders; pending ones of the old time are cancelled.
+    reminders_schedule(target=appt, version=appt.version, now=now)
     if notify:
         appointment_notify(appointment=appt, action="rescheduled")
     return appt
@@ -338,6 +343,7 @@ def appointment_cancel(
         old_specialist_id=appt.specialist_id,
         note=appt.cancel_reason,
     )
+    reminders_cancel(target=appt, reason="appointment cancelled")
     if notify:
         appointment_notify(appointment=appt, action="cancelled")
     return appt
@@ -713,6 +719,10 @@ def treatment_visits_apply(
             for appt in created
         ]
     AppointmentChange.objects.bulk_create(changes)
+    for appt in cancels:
+        reminders_cancel(target=appt, reason="treatment plan changed")
+    for appt in [*(a for a, _v in moves), *created]:
+        reminders_schedule(target=appt, version=appt.version, now=now)
     return created
 
 

@@ -55,6 +55,7 @@ def kwargs_for(route, o):
         "type_id": o.ctype.pk,
         "who": str(o.specialist.pk),
         "time_off_pk": o.time_off.pk,
+        "message_id": 1,
         "token": o.feed.token if route.name == "treatments:feed" else "not-a-real-token",
         "pk": getattr(o, PK_MEANS.get(route.name, "appointment")).pk,
     }
@@ -127,6 +128,10 @@ EXPECTED = {
     "treatments:my_sessions_ics": "L 2 4 4 3 3 3 4",
     "treatments:feed_manage": "L 2 4 4 3 3 3 4",
     "treatments:feed": "2 2 2 2 2 2 2 2",
+    "notify:deliveries": "L 3 3 3 2 2 3 2",
+    "notify:delivery_retry": "L 5 5 5 5 5 5 5",
+    # Public: the signed token is the key (a made-up one gets the clear "link not valid" page).
+    "reminder_preferences": "0 0 0 0 0 0 0 0",
 }
 
 ROUTES = [r for r in walk() if r.name and not r.path.startswith(("/accounts/", "/admin/"))]

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from clinic.notify.services import reminders_cancel, reminders_schedule
 from patients.models import AppointmentStatus
 from patients.services.booking import (
     Visit,
@@ -223,6 +224,7 @@ def plan_sessions_sync(*, plan: Plan, now=None, by=None, lenient: bool = False) 
     book: list[tuple[PlannedSession, Visit]] = []
     move = []
     cancel = []
+    moved_sessions: list[PlannedSession] = []
     for w in wanted:
         key = (w.series, w.day)
         wanted_keys.add(key)
@@ -270,6 +272,7 @@ def plan_sessions_sync(*, plan: Plan, now=None, by=None, lenient: bool = False) 
                 session.duration_minutes = w.duration_minutes
                 session.setting = w.setting
                 session.revision += 1
+                moved_sessions.append(session)
             session.save()
         counts["moved" if moved else "kept"] += 1
     for key, session in [*future.items(), *settled.items()]:
@@ -279,6 +282,7 @@ def plan_sessions_sync(*, plan: Plan, now=None, by=None, lenient: bool = False) 
             session.status = PlannedSession.Status.CANCELLED
             session.revision += 1
             session.save(update_fields=["status", "revision", "updated_at"])
+            reminders_cancel(target=session, reason="session cancelled")
             counts["cancelled"] += 1
     if lenient and book:
         book = [
@@ -307,6 +311,10 @@ def plan_sessions_sync(*, plan: Plan, now=None, by=None, lenient: bool = False) 
                 session.save(update_fields=["appointment", "updated_at"])
     PlannedSession.objects.bulk_create(to_create)
     counts["added"] = len(to_create)
+    # Home-session reminders, keyed on (session, revision), in this same transaction (R2): a
+    # moved session's old rows are cancelled and its new time gets its own.
+    for session in [*moved_sessions, *(s for s in to_create if s.setting == Setting.HOME)]:
+        reminders_schedule(target=session, version=session.revision, now=now)
     plan.horizon_until = until
     plan.save(update_fields=["horizon_until", "updated_at"])
     return counts
