@@ -427,3 +427,23 @@ def appointments_outside_availability(
         if not inside_hours or on_leave:
             affected.append(appt)
     return affected
+
+
+REMINDER_HISTORY_SIZE = 30
+
+
+def patient_reminder_history(patient: Patient, *, limit: int = REMINDER_HISTORY_SIZE) -> list:
+    """The patient's latest reminders (every kind and channel), newest due first, each with
+    its delivery status and the kind's label — for staff (one query)."""
+    from clinic.notify import reminders as kinds
+    from clinic.notify.models import Reminder
+
+    rows = list(
+        Reminder.objects.filter(person_label=patient._meta.label_lower, person_id=str(patient.pk))
+        .select_related("message")
+        .order_by("-due_at", "-pk")[:limit]
+    )
+    for reminder in rows:
+        reminder.kind_label = kinds.kind_label(reminder.kind)
+        reminder.delivery = reminder.message.status if reminder.message_id else ""
+    return rows
