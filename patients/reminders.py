@@ -152,7 +152,7 @@ def render_consultation(appointment: Appointment, ctx: ReminderContext, *, soon:
         moment=appointment.start,
         subject=_("Your appointment is soon") if soon else _("Your appointment tomorrow"),
         what=_appointment_phrase(patient, ctx),
-        where=_clinic_place() if ctx.channel != SMS else settings.CLINIC_NAME,
+        where=_clinic_place() if ctx.channel != SMS else _("at the clinic"),
         link=_appointments_link(),
     )
 
@@ -173,7 +173,7 @@ def render_visit(appointment: Appointment, ctx: ReminderContext):
         moment=appointment.start,
         subject=_("Your visit tomorrow"),
         what=_visit_phrase(patient, ctx),
-        where=_clinic_place() if ctx.channel != SMS else settings.CLINIC_NAME,
+        where=_clinic_place() if ctx.channel != SMS else _("at the clinic"),
         link=_appointments_link(),
     )
 
