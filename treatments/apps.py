@@ -17,6 +17,13 @@ class TreatmentsConfig(AppConfig):
         clinic_demo.register(60, "treatments", demo.build)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
+        # ... or rather at their dashboard of patients needing attention (issue 7).
+        views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:dashboard"))
+        navigation.register(
+            navigation.NavEntry(
+                "accounts.view_patient_records", _("Attention"), "treatments:dashboard", 15
+            )
+        )
         navigation.register(
             navigation.NavEntry(
                 "accounts.view_patient_records", _("Patients"), "treatments:patients", 20
