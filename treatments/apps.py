@@ -11,17 +11,19 @@ class TreatmentsConfig(AppConfig):
         from clinic import demo as clinic_demo
         from clinic import navigation, views
 
-        from . import demo
+        from . import demo, demo_tracking
 
         # Treatment plans: the specialist's patient list and chart, the patient's plan.
         clinic_demo.register(60, "treatments", demo.build)
+        # Logged sessions, check-ins and flags (issue 7): after the plans exist.
+        clinic_demo.register(70, "tracking", demo_tracking.build)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         # ... or rather at their dashboard of patients needing attention (issue 7).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:dashboard"))
         navigation.register(
             navigation.NavEntry(
-                "accounts.view_patient_records", _("Attention"), "treatments:dashboard", 15
+                "accounts.view_patient_records", _("Dashboard"), "treatments:dashboard", 4
             )
         )
         navigation.register(

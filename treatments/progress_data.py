@@ -9,7 +9,7 @@ the progress pages compute it live from the same function.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 
 from patients.labels import AREA_LABELS
 from patients.models import Patient
@@ -311,7 +311,8 @@ def flags_for(patient: Patient, *, open_only: bool = False) -> list[Flag]:
     flags = Flag.objects.filter(patient=patient).select_related("closed_by", "session_log")
     if open_only:
         flags = flags.filter(closed_at__isnull=True)
-    return list(flags.order_by("closed_at", "-severity", "-raised_at", "-pk")[:50])
+    open_first = F("closed_at").desc(nulls_first=True)
+    return list(flags.order_by(open_first, "-severity", "-raised_at", "-pk")[:50])
 
 
 def log_for_user(user, log_id: int) -> SessionLog:

@@ -361,8 +361,8 @@ def _log_flags(log: SessionLog, *, now) -> None:
             severity=Flag.Severity.WARNING,
             key=key,
             detail=(
-                f"Session of {day}: {log.current_ma:g} mA logged; the plan's current is "
-                f"{MIN_MA}–{log.current_max_ma:g} mA."
+                f"Session of {day}: {_ma(log.current_ma)} mA logged; the plan's current is "
+                f"{MIN_MA}–{_ma(log.current_max_ma)} mA."
             ),
             now=now,
             log=log,
@@ -372,6 +372,10 @@ def _log_flags(log: SessionLog, *, now) -> None:
     for kind, key in wanted:
         stale = stale.exclude(kind=kind, key=key)
     _close(stale, now=now, note="The patient changed the log.")
+
+
+def _ma(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _cancel_nudge(session: PlannedSession | None) -> None:
@@ -547,20 +551,25 @@ def _condition_flags(data, *, now) -> None:
     recent = data.adherence_recent
     # At least two sessions due in the window: one missed weekly session is not a pattern.
     if recent is not None and data.planned_recent >= 2 and recent < progress.LOW_ADHERENCE_PERCENT:
-        monday = today - datetime.timedelta(days=today.weekday())
-        _raise(
-            patient=patient,
-            plan=plan,
-            kind=Flag.Kind.LOW_ADHERENCE,
-            severity=Flag.Severity.WARNING,
-            key=f"week:{monday.isoformat()}",
-            detail=(
-                f"{data.done_recent} of {data.planned_recent} planned sessions done in the "
-                f"last 2 weeks ({recent}%)."
-            ),
-            now=now,
-            data={"done": data.done_recent, "planned": data.planned_recent},
+        detail = (
+            f"{data.done_recent} of {data.planned_recent} planned sessions done in the "
+            f"last 2 weeks ({recent}%)."
         )
+        counts = {"done": data.done_recent, "planned": data.planned_recent}
+        # One open flag at a time, kept up to date; once acknowledged, a new one can open the
+        # next week if adherence is still low.
+        if not low.filter(closed_at__isnull=True).update(detail=detail, data=counts):
+            monday = today - datetime.timedelta(days=today.weekday())
+            _raise(
+                patient=patient,
+                plan=plan,
+                kind=Flag.Kind.LOW_ADHERENCE,
+                severity=Flag.Severity.WARNING,
+                key=f"week:{monday.isoformat()}",
+                detail=detail,
+                now=now,
+                data=counts,
+            )
     else:
         _close(low, now=now, note="Adherence is back to 60% or more.")
     anchor = data.last_log_day or data.start_day

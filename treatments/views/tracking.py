@@ -7,7 +7,9 @@ Every page that shows a patient's data to a clinician records the read."""
 
 import csv
 import io
+import zoneinfo
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -37,6 +39,12 @@ from ..services.tracking import (
 )
 
 specialist_required = permission_required("accounts.assign_plans")
+
+
+def _clinic_zone():
+    return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+
+
 PAGE_SIZE = 25
 
 
@@ -388,6 +396,11 @@ def dashboard_page(request):
     patients = progress_data.dashboard_patients(user=request.user, scope=scope)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
     access_record_many(request=request, items=[(p, p) for p in page.object_list])
+    for p in page.object_list:
+        p.hdss_rows = [
+            (AREA_LABELS.get(a, a), start, p.progress.latest.get(a))
+            for a, start in p.progress.baseline.items()
+        ]
     return render(
         request,
         "treatments/specialist/dashboard.html",
@@ -396,6 +409,7 @@ def dashboard_page(request):
             "scope": scope,
             "page": page,
             "is_specialist": is_specialist,
+            "clinic_tz": _clinic_zone(),
             "counts": progress_data.dashboard_counts(user=request.user) if is_specialist else {},
         },
     )
@@ -419,6 +433,7 @@ def progress_specialist_page(request, patient_id):
             "today": today,
             "flags": progress_data.flags_for(patient),
             "can_act": request.user.has_perm("accounts.assign_plans"),
+            "clinic_tz": _clinic_zone(),
         },
     )
 
@@ -457,6 +472,7 @@ def flag_ack_page(request, patient_id, flag_id):
             "back": request.GET.get("back") or request.POST.get("back", ""),
             "suggest_maintenance": flag.kind == Flag.Kind.RESPONSE,
             "suggest_review": flag.kind == Flag.Kind.FAILURE,
+            "clinic_tz": _clinic_zone(),
         },
     )
 
