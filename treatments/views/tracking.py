@@ -166,7 +166,7 @@ def extra_log_page(request, patient_id):
     items = home_ion_items(patient.plan.current_version.items.all())
     today = patient_today(patient)
     form = DoneForm(
-        data=request.POST or None,
+        data=request.POST if request.method == "POST" else None,
         initial={
             "day": today,
             "minutes": items[0].session_minutes,
@@ -276,7 +276,7 @@ def checkin_page(request, patient_id):
     if earlier is not None:
         initial = {f"{a}-hdss": v for a, v in earlier.scores.items()}
         initial.update({f"{a}-dryness": v for a, v in earlier.dryness.items()})
-    form = CheckInForm(data=request.POST or None, initial=initial, areas=areas)
+    form = CheckInForm(data=request.POST if request.method == "POST" else None, initial=initial, areas=areas)
     if request.method == "POST" and form.is_valid():
         try:
             checkin_record(
@@ -450,7 +450,7 @@ def flag_ack_page(request, patient_id, flag_id):
     )
     patient = flag.patient
     access_record(request=request, obj=flag, patient=patient)
-    form = AcknowledgeForm(data=request.POST or None)
+    form = AcknowledgeForm(data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and flag.is_open and form.is_valid():
         try:
             flag_acknowledge(user=request.user, flag_id=flag.pk, note=form.cleaned_data["note"])
@@ -492,7 +492,7 @@ def consultation_checkin_page(request, patient_id):
         return redirect("treatments:chart", patient_id=patient.pk)
     areas = treated_areas(plan.current_version.items.all())
     today = patient_today(patient)
-    form = CheckInForm(data=request.POST or None, initial={"day": today}, areas=areas, ask_day=True)
+    form = CheckInForm(data=request.POST if request.method == "POST" else None, initial={"day": today}, areas=areas, ask_day=True)
     if request.method == "POST" and form.is_valid():
         try:
             checkin_record(
