@@ -19,10 +19,12 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
+    path("privacy/", include("patients.urls_privacy")),
     path("staff/screens/", include("patients.staff_urls")),
     path("book/", include("patients.urls_booking")),
     path("staff/calendar/", include("patients.urls_calendar")),
     path("", include("treatments.urls")),
+    path("staff/deliveries/", include("clinic.notify.urls")),
 ]
 
 handler400 = "clinic.views.error_400"

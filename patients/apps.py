@@ -25,6 +25,7 @@ class PatientsConfig(AppConfig):
         views.HOME_BY_PERMISSION.append(("accounts.act_as_patient", "patients:home"))
         views.HOME_BY_PERMISSION.append(("accounts.review_screens", "screens:queue"))
         views.HOME_BY_PERMISSION.append(("accounts.manage_calendar", "calendar:day"))
+        views.HOME_BY_PERMISSION.append(("accounts.view_audit_log", "privacy:search"))
 
         # Patients
         navigation.register(NavEntry("accounts.act_as_patient", _("My home"), "patients:home", 10))
@@ -35,6 +36,8 @@ class PatientsConfig(AppConfig):
         navigation.register(
             NavEntry("accounts.act_as_patient", _("My questionnaire"), "patients:intake", 40)
         )
+        # Privacy officer
+        navigation.register(NavEntry("accounts.view_audit_log", _("Audit"), "privacy:search", 5))
         # Staff and specialists
         navigation.register(
             NavEntry("accounts.view_patient_records", _("Screens to review"), "screens:queue", 5)
