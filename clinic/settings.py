@@ -453,3 +453,9 @@ CELERY_BEAT_SCHEDULE["treatments-refresh-progress"] = {
     "task": "treatments.tasks.refresh_progress",
     "schedule": crontab(hour=3, minute=45),
 }
+# Every hour at :05: write the "not logged yet?" reminder rows for home sessions from
+# yesterday to two days ahead (idempotent; the reminder dispatcher sends them when due).
+CELERY_BEAT_SCHEDULE["treatments-schedule-nudges"] = {
+    "task": "treatments.tasks.schedule_nudges",
+    "schedule": crontab(minute=5),
+}

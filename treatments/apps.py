@@ -17,6 +17,12 @@ class TreatmentsConfig(AppConfig):
         clinic_demo.register(60, "treatments", demo.build)
         # Logged sessions, check-ins and flags (issue 7): after the plans exist.
         clinic_demo.register(70, "tracking", demo_tracking.build)
+        # The "not logged yet?" nudge the morning after a home session (issue 7).
+        from clinic.notify.reminders import register_kind
+
+        from .nudge import NUDGE
+
+        register_kind(NUDGE)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         # ... or rather at their dashboard of patients needing attention (issue 7).

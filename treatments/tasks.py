@@ -19,3 +19,12 @@ def refresh_progress() -> int:
     from .services.tracking import progress_refresh_all
 
     return progress_refresh_all()
+
+
+@shared_task(name="treatments.tasks.schedule_nudges")
+def schedule_nudges() -> int:
+    """Hourly: write the "not logged yet?" reminder rows of home sessions from yesterday to
+    two days ahead (idempotent; notify's dispatcher sends them when due)."""
+    from .nudge import nudges_schedule
+
+    return nudges_schedule()

@@ -22,6 +22,7 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinic.notify.services import reminders_cancel
 from patients.labels import AREA_LABELS
 from patients.models import Patient
 from patients.services.outcomes import treatment_outcome_record
@@ -379,8 +380,11 @@ def _ma(value: Decimal) -> str:
 
 
 def _cancel_nudge(session: PlannedSession | None) -> None:
-    """Logging a session cancels its "not logged yet?" nudge (wired when reminders land)."""
-    return None
+    """A logged session needs no more reminders: its pending "not logged yet?" nudge (and any
+    other reminder of it) is cancelled in this transaction. The dispatcher would also drop it
+    (``nudge.is_valid``), but cancelling now shows the right status straight away."""
+    if session is not None:
+        reminders_cancel(target=session, reason="the session was logged")
 
 
 @transaction.atomic

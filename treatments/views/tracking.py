@@ -276,7 +276,9 @@ def checkin_page(request, patient_id):
     if earlier is not None:
         initial = {f"{a}-hdss": v for a, v in earlier.scores.items()}
         initial.update({f"{a}-dryness": v for a, v in earlier.dryness.items()})
-    form = CheckInForm(data=request.POST if request.method == "POST" else None, initial=initial, areas=areas)
+    form = CheckInForm(
+        data=request.POST if request.method == "POST" else None, initial=initial, areas=areas
+    )
     if request.method == "POST" and form.is_valid():
         try:
             checkin_record(
@@ -492,7 +494,12 @@ def consultation_checkin_page(request, patient_id):
         return redirect("treatments:chart", patient_id=patient.pk)
     areas = treated_areas(plan.current_version.items.all())
     today = patient_today(patient)
-    form = CheckInForm(data=request.POST if request.method == "POST" else None, initial={"day": today}, areas=areas, ask_day=True)
+    form = CheckInForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={"day": today},
+        areas=areas,
+        ask_day=True,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             checkin_record(
