@@ -66,6 +66,7 @@ def patient_for_chart(patient_id: int) -> Patient:
             "guardian",
             "assigned_specialist__specialist",
             "plan__current_version__created_by",
+            "progress",  # the adherence and HDSS snapshot (issue 7)
         ),
         pk=patient_id,
     )
@@ -158,7 +159,9 @@ def my_treatment(user, *, today: datetime.date) -> list[dict]:
     """One entry per person the user acts for: their plan's current items, upcoming sessions
     and active calendar feed (four queries whatever the number of sessions)."""
     patients = list(
-        patients_for_user(user).select_related("plan__current_version").order_by("legal_name", "pk")
+        patients_for_user(user)
+        .select_related("plan__current_version", "progress")
+        .order_by("legal_name", "pk")
     )
     plans = [p.plan for p in patients if _plan_of(p) is not None]
     version_ids = [p.current_version_id for p in plans if p.current_version_id]

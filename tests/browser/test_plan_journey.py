@@ -65,7 +65,9 @@ def test_specialist_assigns_plans_and_the_patient_sees_my_treatment(page, browse
     # --- The specialist, on a desktop ------------------------------------------------------
     context = logged_in_context(browser, live_site, doctor, DESKTOP)
     doc = context.new_page()
-    doc.goto("/home/")
+    doc.goto("/home/")  # specialists start at the attention dashboard (issue 7)
+    expect(doc.get_by_role("heading", level=1)).to_have_text("Patients needing attention")
+    doc.get_by_role("link", name="Patients", exact=True).click()
     expect(doc.get_by_role("heading", level=1)).to_have_text("Patients")
     doc.get_by_role("link", name="Omar Haddad").click()
     expect(doc.get_by_role("heading", level=1)).to_contain_text("Omar Haddad")
