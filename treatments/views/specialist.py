@@ -300,6 +300,7 @@ def _detail_forms(request, *, patient, screen, plan, draft) -> list[dict]:
                 minor=minor,
                 patient_name=patient.legal_name,
                 hdss=hdss,
+                language=patient.preferred_language,
             )
         data = request.POST if request.method == "POST" else None
         prefix = f"item{i}"
