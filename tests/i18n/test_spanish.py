@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import Resolver404, resolve, reverse
@@ -392,3 +393,17 @@ def test_the_crawler_finds_english_when_a_page_is_not_translated(spanish_clinic)
     for url in (reverse("patients:home"), reverse("treatments:my_treatment")):
         text = po.visible_text(client.get(url).content.decode())
         assert po.english_found(text, FRAGMENTS), url
+
+
+@pytest.mark.parametrize("handler", ["error_400", "error_403", "error_404", "error_500"])
+def test_error_pages_read_in_spanish(rf, handler):
+    from clinic import views
+
+    request = rf.get("/", HTTP_ACCEPT_LANGUAGE="es")
+    request.user = AnonymousUser()
+    with translation.override("es"):
+        response = getattr(views, handler)(request)
+    markup = response.content.decode()
+    assert '<html lang="es"' in markup
+    assert not po.english_found(po.visible_text(markup), FRAGMENTS)
+    assert "Ir a la página de inicio" in markup
