@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "clinic.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "clinic.language.LanguageCookieMiddleware",  # the saved language, switched on at login
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -238,6 +239,9 @@ MFA_RECOVERY_CODE_COUNT = 10
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switcher's choice lasts a year (Django's default is the browser session).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; pages show the clinic's or the patient's own zone
@@ -395,6 +399,8 @@ if not DEBUG:
     # __Host- cookies: secure, path /, no Domain attribute, so no subdomain can set them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
