@@ -13,10 +13,12 @@ from .booking import (
     Weekday,
     WorkingHours,
 )
+from .closure import AccountClosure
 from .intake import Consent, Intake, Screen, ScreenCorrection
 from .profile import Patient, ReminderChannel
 
 __all__ = [
+    "AccountClosure",
     "ACTIVE_STATUSES",
     "Appointment",
     "AppointmentChange",
