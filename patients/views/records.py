@@ -61,7 +61,9 @@ def account_close_page(request):
     user = request.user
     own = Patient.objects.filter(user=user).first()
     dependants = dependants_of(user)
-    form = CloseAccountForm(request.POST or None, dependants=dependants)
+    form = CloseAccountForm(
+        request.POST if request.method == "POST" else None, dependants=dependants
+    )
     if request.method == "POST" and form.is_valid():
         try:
             closures = account_close(
