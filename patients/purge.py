@@ -31,6 +31,7 @@ PURGER = Purger(
     order=ORDER,
     models=(
         "patients.patient",
+        "accounts.user",  # the closed login (or an anonymous stub of it)
         "patients.appointment",
         "patients.appointmentchange",
         "patients.intake",

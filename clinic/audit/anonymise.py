@@ -31,6 +31,9 @@ def history_context_start(*, using: str, metadata: dict) -> str | None:
         return None
     context_id = str(uuid.uuid4())
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_user")
+        # Which database role did it: the skeleton's "who" for a purge.
+        metadata = {**metadata, "db_user": cursor.fetchone()[0]}
         cursor.execute(
             "SELECT set_config('pghistory.context_id', %s, true), "
             "set_config('pghistory.context_metadata', %s, true)",

@@ -187,7 +187,7 @@ def closures_due(*, today: datetime.date | None = None, using: str = PURGE_ALIAS
     return list(
         AccountClosure.objects.using(using)
         .filter(purged_at__isnull=True, retain_until__lt=today, patient__isnull=False)
-        .order_by("retain_until", "-requested_by", "pk")
+        .order_by("retain_until", "requested_by", "pk")  # "guardian" < "patient"
         .values_list("pk", flat=True)
     )
 

@@ -19,7 +19,7 @@ from patients.models import (
     Screen,
 )
 from patients.services.profile import patient_add_dependant
-from patients.services.screens import screen_review
+from patients.services.screens import screen_correct, screen_review
 from tests.factories import ConsultationTypeFactory, SpecialistFactory, UserFactory
 from tests.patients.intake_support import submitted_screen
 
@@ -124,8 +124,16 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
         conditions={"other_text": CANARIES["conditions"]},
         medications={"list_text": CANARIES["medications"]},
     )
+    # A staff correction: a second screen supersedes the first (both kept).
+    corrected = screen_correct(
+        screen_id=screen.pk,
+        field="onset_age",
+        value=15,
+        reason="Said 15 on the phone",
+        user=staff_user,
+    )
     record.screen = screen_review(
-        screen_id=screen.pk, outcome="cleared", note="", message_to_patient="", user=staff_user
+        screen_id=corrected.pk, outcome="cleared", note="", message_to_patient="", user=staff_user
     )
     if with_plan:
         start = timezone.localdate() + datetime.timedelta(days=3)
