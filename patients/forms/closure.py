@@ -13,7 +13,7 @@ class CloseAccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     close_dependants = forms.BooleanField(
-        label=_("Also close the records of the people I look after (listed above)"),
+        label=_("Also close the records listed above"),
         required=False,
     )
 

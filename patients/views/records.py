@@ -41,7 +41,10 @@ def _with_export_relations(queryset):
 @require_safe
 @patient_required
 def my_data_page(request):
-    people = list(patients_actable_by(request.user))
+    people = sorted(
+        patients_actable_by(request.user),
+        key=lambda p: (p.user_id != request.user.pk, p.legal_name),
+    )
     return render(request, "patients/records/my_data.html", {"people": people})
 
 
