@@ -12,3 +12,8 @@ lint:
 
 format:
 	.venv/bin/ruff check --fix . && .venv/bin/ruff format .
+
+# An extra, not one of the two main commands: the benchmark of QUALITY.md section P (see README).
+.PHONY: bench
+bench:  ## seed a 10,000-patient clinic on PostgreSQL, time every page, peer and HTTP smoke
+	bash bin/bench.sh $(BENCH_ARGS)

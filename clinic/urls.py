@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/calendar/", include("patients.urls_calendar")),
     path("staff/records/", include("patients.urls_records")),
     path("", include("treatments.urls")),
+    path("staff/deliveries/", include("clinic.notify.urls")),
 ]
 
 handler400 = "clinic.views.error_400"

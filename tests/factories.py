@@ -23,6 +23,7 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             obj.groups.add(Group.objects.get(name=GROUP_NAMES[Role(extracted)]))
             obj.__dict__.pop("roles", None)
+            obj.__dict__.pop("_perm_cache", None)
 
     @factory.post_generation
     def verified(obj, create, extracted, **kwargs):

@@ -32,6 +32,14 @@ ROLE_PERMISSIONS = {
     Role.PRIVACY_OFFICER: ["view_audit_log"],
 }
 
+# The permission that marks each role (a user's roles are read off their permissions).
+ROLE_MARKERS = {
+    Role.PATIENT: "act_as_patient",
+    Role.STAFF: "review_screens",
+    Role.SPECIALIST: "assign_plans",
+    Role.PRIVACY_OFFICER: "view_audit_log",
+}
+
 # Group names as shown in the admin.
 GROUP_NAMES = {
     Role.PATIENT: "Patients",

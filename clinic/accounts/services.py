@@ -39,3 +39,4 @@ def user_create(
 def user_set_role(*, user: User, role: Role) -> None:
     user.groups.add(Group.objects.get(name=GROUP_NAMES[Role(role)]))
     user.__dict__.pop("roles", None)
+    user.__dict__.pop("_perm_cache", None)

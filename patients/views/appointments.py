@@ -226,13 +226,19 @@ def _safe_next(request) -> str | None:
 @require_http_methods(["GET", "HEAD", "POST"])
 @patient_required
 def profile_edit(request):
-    patient = Patient.objects.filter(user=request.user).first() or patient_create_for_user(
-        user=request.user
+    # A GET never writes (S5): an account without a profile yet sees an unsaved one.
+    patient = Patient.objects.filter(user=request.user).first()
+    shown = (
+        Patient.objects.get(pk=patient.pk)
+        if patient
+        else Patient(user=request.user, legal_name=request.user.get_full_name())
     )
-    form = ProfileForm(request.POST or None, instance=Patient.objects.get(pk=patient.pk))
+    form = ProfileForm(request.POST or None, instance=shown)
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
         try:
+            if patient is None:
+                patient = patient_create_for_user(user=request.user)
             patient_profile_update(patient=patient, **fields)
         except ProfileError as exc:
             form.add_error(None, str(exc))
@@ -242,7 +248,7 @@ def profile_edit(request):
     return render(
         request,
         "patients/profile.html",
-        {"form": form, "patient": patient, "next": _safe_next(request) or ""},
+        {"form": form, "patient": patient or shown, "next": _safe_next(request) or ""},
     )
 
 

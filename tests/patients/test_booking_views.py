@@ -339,10 +339,10 @@ def test_my_appointments_query_count_does_not_grow(
             end=start + dt.timedelta(minutes=30),
             blocked_until=start + dt.timedelta(minutes=30),
         )
-    # 1 session, 2 user, 3 user's groups (roles), 4 user permissions, 5 group permissions
-    # (patient_required, cached for the navigation), 6 booking policy, 7 appointments with
-    # patient, specialist and type (the patients acted for as a subquery).
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 the user's permissions (roles and patient_required, cached for
+    # the navigation), 4 booking policy, 5 appointments with patient, specialist and type
+    # (the patients acted for as a subquery).
+    with django_assert_num_queries(5):
         response = patient_client.get(reverse("patients:appointments"))
     assert response.status_code == 200
     assert response.content.decode().count("appt-card") == rows

@@ -90,6 +90,6 @@ def test_search_page_query_count_is_fixed(privacy_officer_client, django_assert_
 
     for _ in range(n):
         PatientFactory()
-    # session, user, groups (2FA middleware), user perms, group perms, COUNT, the page.
-    with django_assert_num_queries(7):
+    # session, user, the user's permissions (roles for 2FA and the check), COUNT, the page.
+    with django_assert_num_queries(5):
         privacy_officer_client.get(reverse("privacy:search"))

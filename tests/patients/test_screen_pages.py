@@ -118,10 +118,10 @@ def test_queue_query_count_does_not_grow_with_the_screens(
 ):
     for i in range(screens):
         make_screen(f"P{i}", iud={"iud": "unsure"} if i % 2 else {})
-    # session, user, the user's groups (roles, for the 2FA middleware), user permissions,
-    # group permissions, COUNT of the queue, the page of screens joined with their patients,
+    # session, user, the user's permissions (roles for the 2FA middleware, and the checks),
+    # COUNT of the queue, the page of screens joined with their patients,
     # and one INSERT of the access events for the rows shown.
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         response = staff_client.get(QUEUE)
     assert len(response.context["rows"]) == min(screens, 25)
 
@@ -183,10 +183,10 @@ def test_screen_page_query_count_does_not_grow_with_history(
         screen = screen_correct(
             screen_id=screen.pk, field="age", value=40 + age, reason="checked", user=staff_user
         )
-    # session, user, the user's groups (roles), user permissions, group permissions, the
-    # screen joined with patient/intake/consent/creator/reviewer, the access event INSERT,
-    # the history's screens with creator/reviewer and their corrections (one prefetch).
-    with django_assert_num_queries(9):
+    # session, user, the user's permissions (roles and checks), the screen joined with
+    # patient/intake/consent/creator/reviewer, the access event INSERT, the history's screens
+    # with creator/reviewer and their corrections (one prefetch).
+    with django_assert_num_queries(7):
         staff_client.get(reverse("screens:detail", args=[screen.pk]))
 
 

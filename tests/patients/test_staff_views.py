@@ -93,10 +93,10 @@ def test_week_view_query_count_does_not_grow(
             end=start + dt.timedelta(minutes=30),
             blocked_until=start + dt.timedelta(minutes=40),
         )
-    # 1 session, 2 user, 3 groups (roles, for two-factor), 4 user permissions, 5 group
-    # permissions, 6 appointments with patient, specialist and type, 7 access events (one
-    # bulk insert), 8 specialists for the filter.
-    with django_assert_num_queries(8):
+    # 1 session, 2 user, 3 the user's permissions (roles for two-factor, and the checks),
+    # 4 appointments with patient, specialist and type, 5 access events (one bulk insert),
+    # 6 specialists for the filter.
+    with django_assert_num_queries(6):
         page = staff_client.get(
             reverse("calendar:week"), {"date": "2026-03-03", "specialist": "all"}
         )

@@ -20,6 +20,7 @@ class Route:
     path: str
     name: str  # "namespace:name" or "" when unnamed
     callback: object
+    params: tuple[str, ...] = ()  # the URL's arguments, by name
 
     @property
     def is_public(self) -> bool:
@@ -42,14 +43,20 @@ def _sample(pattern) -> str:
     return regex.replace("\\", "")
 
 
-def walk(patterns=None, prefix="", namespace="") -> list[Route]:
+def _params(pattern) -> list[str]:
+    text = str(pattern._route) if isinstance(pattern, RoutePattern) else str(pattern)
+    return re.findall(r"<(?:\w+:)?(\w+)>", text)
+
+
+def walk(patterns=None, prefix="", namespace="", params=()) -> list[Route]:
     routes = []
     for p in patterns if patterns is not None else get_resolver().url_patterns:
         part = _sample(p.pattern)
+        here = (*params, *_params(p.pattern))
         if isinstance(p, URLResolver):
             ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
-            routes += walk(p.url_patterns, prefix + part, ns)
+            routes += walk(p.url_patterns, prefix + part, ns, here)
         elif isinstance(p, URLPattern):
             name = f"{namespace}{p.name}" if p.name else ""
-            routes.append(Route("/" + prefix + part, name, p.callback))
+            routes.append(Route("/" + prefix + part, name, p.callback, here))
     return routes

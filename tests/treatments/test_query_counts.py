@@ -16,8 +16,8 @@ from treatments.services import note_create, plan_assign, plan_change
 pytestmark = pytest.mark.django_db
 
 # Every logged-in clinician page: the session, the user, and the user's permissions
-# (groups, user permissions, group permissions) for the guards and the navigation.
-BASE = 5
+# (one query: roles, the guards and the navigation).
+BASE = 3
 # The chart: 1 the patient with login, guardian, specialist, plan and its current version;
 # 2 the access-log INSERT; 3 the screens; 4 the plan's versions; 5 the current version's items;
 # 6 the next sessions; 7 the session counts; 8 the consultation notes.

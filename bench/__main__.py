@@ -1,0 +1,174 @@
+"""``python -m bench``: seed, time every page, the engine, the peer and HTTP; write the report.
+
+    python -m bench                      # full size: 10,000 patients
+    python -m bench --patients 2000      # moderate size
+    python -m bench --no-peer --no-http  # pages and engine only
+    python -m bench --no-seed            # reuse the clinic already seeded in the database
+
+Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/clinic_bench; the database is
+created if missing and FLUSHED before seeding) and CELERY_BROKER_URL (Redis, for healthz).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _git(*args: str) -> str:
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _ensure_database(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--patients", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repetitions", type=int, default=7)
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--no-seed", action="store_true", help="reuse the seeded clinic")
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--peer-sizes", default="100,10000")
+    parser.add_argument("--http-seconds", type=int, default=60)
+    parser.add_argument("--http-page-seconds", type=int, default=10)
+    parser.add_argument("--engine-profiles", type=int, default=20_000)
+    parser.add_argument("--results-dir", type=Path, default=None)
+    args = parser.parse_args(argv)
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
+    sys.path.insert(0, str(ROOT))
+    import bench.settings  # noqa: F401  (sets the production environment variables)
+
+    _ensure_database(os.environ["DATABASE_URL"])
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import engine, harness, http_smoke, peer_compare, reminders, report
+    from bench.seed import seed_clinic
+
+    started = time.perf_counter()
+    from bench.timing import machine
+
+    machine_at_start = machine()
+    results_dir = args.results_dir or report.RESULTS_DIR
+    print(f"Benchmark: {args.patients:,} patients, database {connection.settings_dict['NAME']}")
+    print("- migrate, collectstatic")
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    seed_info = None
+    if not args.no_seed:
+        print("- seed (flushes the benchmark database)")
+        call_command("flush", interactive=False, verbosity=0)
+        seed_info = seed_clinic(patients=args.patients, seed=args.seed)
+    print("- pages (in-process WSGI)")
+    pages = harness.run_pages(repetitions=args.repetitions, warmup=args.warmup)
+    print("- rules engine")
+    engine_result = engine.run(count=args.engine_profiles)
+    reminder_result = reminders.run()
+    peer = None
+    if not args.no_peer:
+        print("- peer: django-appointment")
+        peer = peer_compare.run(
+            database_url=os.environ["DATABASE_URL"],
+            sizes=tuple(int(s) for s in args.peer_sizes.split(",")),
+            seed=args.seed,
+            repetitions=max(5, min(args.repetitions, 5)),
+            warmup=args.warmup,
+        )
+    http = None
+    if not args.no_http:
+        print("- HTTP smoke (gunicorn + wrk)")
+        http = http_smoke.run(seconds=args.http_seconds, page_seconds=args.http_page_seconds)
+
+    import django as dj
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    machine_at_end = machine()
+    machine_at_start["load_average_at_end"] = machine_at_end["load_average"]
+    result = {
+        "meta": {
+            "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "commit": _git("rev-parse", "--short=12", "HEAD"),
+            "dirty": bool(_git("status", "--porcelain", "--", ".", ":!bench/results")),
+            "patients": args.patients,
+            "machine": machine_at_start,
+            "django": dj.get_version(),
+            "postgresql": pg_version,
+            "settings": os.environ["DJANGO_SETTINGS_MODULE"],
+            "debug": settings.DEBUG,
+            "repetitions": args.repetitions,
+            "warmup": args.warmup,
+            "seconds": None,
+        },
+        "seed": seed_info,
+        **pages,
+        "engine": engine_result,
+    }
+    if reminder_result is not None:
+        result["reminders"] = reminder_result
+    if peer is not None:
+        result["peer"] = peer
+    if http is not None:
+        result["http"] = http
+    result["meta"]["seconds"] = round(time.perf_counter() - started)
+    stem = report.result_stem(result)
+    previous = report.previous_report(results_dir, args.patients, before=stem)
+    result["previous"] = report.result_stem(previous) if previous else None
+    result["regressions"] = report.compare(previous, result)
+    json_path, md_path = report.write(result, results_dir)
+    print()
+    print(md_path.read_text())
+    print(f"Written: {os.path.relpath(json_path, ROOT)} and {os.path.relpath(md_path, ROOT)}")
+
+    failures = [
+        p["key"] + " is over its query budget" for p in pages["pages"] if p.get("over_budget")
+    ]
+    if http and http.get("error"):
+        failures.append("HTTP smoke: " + http["error"])
+    elif http and http["errors"]:
+        failures.append(f"HTTP smoke: {http['errors']} errors")
+    if peer and peer.get("error"):
+        failures.append("peer: " + peer["error"])
+    for line in result["regressions"]:
+        print(f"REGRESSION: {line}")
+    for line in failures:
+        print(f"FAILED: {line}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""The peer comparison: django-appointment in its own virtualenv (bench/peer/.venv), its own
+minimal project (bench/peer/peerproject) and its own PostgreSQL database, timed by the same
+harness core (bench.timing) in a subprocess; the result is read back as JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import venv
+from pathlib import Path
+
+PEER_DIR = Path(__file__).resolve().parent / "peer"
+VENV = PEER_DIR / ".venv"
+REQUIREMENTS = PEER_DIR / "requirements.txt"
+# Our rows for the peer's measures: None until the page is on main (then the page's key in
+# bench.pages.PAGES, e.g. "free slots (specialist's week) [patient]").
+OURS = {
+    "free slots (one staff member, one day)": None,
+    "staff calendar page": None,
+    "all-appointments list": None,
+    "next available date": None,
+}
+
+
+def ensure_venv(log=print) -> Path:
+    """Create the peer's virtualenv and install its requirements (once; pip is idempotent)."""
+    python = VENV / "bin" / "python"
+    stamp = VENV / ".requirements"
+    wanted = REQUIREMENTS.read_text()
+    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
+        return python
+    log(f"  peer: creating {VENV.relative_to(PEER_DIR.parent.parent)} (python -m venv + pip)")
+    venv.EnvBuilder(with_pip=True, clear=not python.exists()).create(VENV)
+    subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(REQUIREMENTS),
+        ],
+        check=True,
+    )
+    stamp.write_text(wanted)
+    return python
+
+
+def ensure_database(url: str) -> None:
+    """Create the peer's database if it is missing (on the same server as ours)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def peer_database_url(our_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(our_url)
+    return parts._replace(path=parts.path.rstrip("/") + "_peer").geturl()
+
+
+def run(
+    *,
+    database_url: str,
+    sizes: tuple[int, ...] = (100, 10_000),
+    seed: int = 42,
+    repetitions: int = 5,
+    warmup: int = 5,
+    log=print,
+) -> dict:
+    try:
+        python = ensure_venv(log)
+        url = peer_database_url(database_url)
+        ensure_database(url)
+    except (subprocess.CalledProcessError, OSError) as exc:
+        return {"error": f"could not set up the peer's virtualenv or database: {exc}"}
+    with tempfile.TemporaryDirectory() as tmp:
+        output = Path(tmp) / "peer.json"
+        env = {**os.environ, "PEER_DATABASE_URL": url, "PEER_STATIC_ROOT": tmp}
+        env.pop("DJANGO_SETTINGS_MODULE", None)
+        proc = subprocess.run(
+            [
+                str(python),
+                str(PEER_DIR / "run_peer.py"),
+                "--sizes",
+                ",".join(map(str, sizes)),
+                "--seed",
+                str(seed),
+                "--repetitions",
+                str(repetitions),
+                "--warmup",
+                str(warmup),
+                "--output",
+                str(output),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for line in proc.stdout.splitlines():
+            if line.startswith("  peer:"):
+                log(line)
+        if proc.returncode != 0:
+            tail = "\n".join(proc.stdout.splitlines()[-15:])
+            print(tail, file=sys.stderr)
+            return {"error": f"the peer runner failed (exit {proc.returncode})"}
+        result = json.loads(output.read_text())
+    result["ours"] = OURS
+    return result

@@ -1,0 +1,310 @@
+"""The benchmark's report: a JSON file and a Markdown table under ``bench/results/``, and the
+comparison with the previous run of the same size (a ratio more than 25% worse, or one query
+more, is a regression to explain)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+REGRESSION_THRESHOLD = 0.25
+# Per-page ratios compared between runs (higher is worse).
+PAGE_RATIOS = ("x_bare", "x_bare_user")
+
+
+def result_stem(report: dict) -> str:
+    """``bench-p<patients>-<UTC timestamp>``: one file pair per run, sorted by time."""
+    stamp = report["meta"]["date"].replace("-", "").replace(":", "")[:15]
+    return f"bench-p{report['meta']['patients']}-{stamp}"
+
+
+def previous_report(results_dir: Path, patients: int, before: str | None = None) -> dict | None:
+    """The latest report of the same size (optionally older than the stem ``before``)."""
+    candidates = sorted(Path(results_dir).glob(f"bench-p{patients}-*.json"))
+    if before is not None:
+        candidates = [c for c in candidates if c.stem < before]
+    if not candidates:
+        return None
+    return json.loads(candidates[-1].read_text())
+
+
+def _worse(old: float | None, new: float | None, threshold: float) -> bool:
+    if old is None or new is None or any(map(math.isnan, (old, new))) or old <= 0:
+        return False
+    return new > old * (1 + threshold)
+
+
+def compare(previous: dict | None, current: dict, threshold: float = REGRESSION_THRESHOLD):
+    """Regressions of ``current`` against ``previous``: a list of readable lines."""
+    if not previous:
+        return []
+    found = []
+    old_pages = {p["key"]: p for p in previous.get("pages", []) if p.get("on_main")}
+    for page in current.get("pages", []):
+        old = old_pages.get(page["key"])
+        if not page.get("on_main") or old is None:
+            continue
+        for field in PAGE_RATIOS:
+            if _worse(old.get(field), page.get(field), threshold):
+                change = page[field] / old[field] - 1
+                found.append(
+                    f"{page['key']}: {field} {old[field]} -> {page[field]} (+{change:.0%})"
+                )
+        if None not in (page.get("queries"), old.get("queries")) and (
+            page["queries"] > old["queries"]
+        ):
+            found.append(f"{page['key']}: queries {old['queries']} -> {page['queries']}")
+    old_engine = (previous.get("engine") or {}).get("profiles_per_second")
+    new_engine = (current.get("engine") or {}).get("profiles_per_second")
+    # A throughput: worse when the time per profile grew by more than 25% (old/new > 1.25).
+    if old_engine and new_engine and _worse(new_engine, old_engine, threshold):
+        found.append(f"rules engine: {old_engine:,} -> {new_engine:,} profiles/s")
+    return found
+
+
+def write(report: dict, results_dir: Path = RESULTS_DIR) -> tuple[Path, Path]:
+    results_dir = Path(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
+    stem = result_stem(report)
+    json_path = results_dir / f"{stem}.json"
+    md_path = results_dir / f"{stem}.md"
+    json_path.write_text(json.dumps(report, indent=2, sort_keys=False) + "\n")
+    md_path.write_text(to_markdown(report))
+    return json_path, md_path
+
+
+# --- Markdown -------------------------------------------------------------------------------
+def _fmt_us(us: float | None) -> str:
+    if us is None:
+        return ""
+    return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
+
+
+def _table(header: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join("" if c is None else str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def to_markdown(report: dict) -> str:
+    meta = report["meta"]
+    m = meta["machine"]
+    out = [
+        f"# Benchmark — {meta['patients']:,} patients — {meta['date']}",
+        "",
+        f"- Commit `{meta['commit']}`{' (uncommitted changes)' if meta.get('dirty') else ''}",
+        f"- Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}",
+        f"- Load average (1, 5, 15 min) at start {m.get('load_average')}, at end "
+        f"{m.get('load_average_at_end')} (a shared machine: other work competes for the cores)",
+        f"- Python {m['python']}, Django {meta['django']}, PostgreSQL {meta['postgresql']}",
+        f"- Settings: `{meta['settings']}` (DEBUG={meta['debug']}), in-process WSGI, HTTPS via "
+        "`wsgi.url_scheme` + `X-Forwarded-Proto`, real sessions (2FA for staff/specialists)",
+        f"- {meta['repetitions']} interleaved rounds after {meta['warmup']} warm-up calls; "
+        "times are medians per request",
+    ]
+    seed = report.get("seed")
+    if seed:
+        sizes = ", ".join(f"{k} {v:,}" for k, v in seed["sizes"].items())
+        out.append(
+            f"- Data: seed {seed['seed']}, anchor {seed['anchor']}: {sizes}; "
+            f"seeded in {seed['seconds']:.0f} s"
+            + (f", peak memory {seed['peak_rss_mb']} MB" if "peak_rss_mb" in seed else "")
+        )
+    out += ["", "## Pages", ""]
+    refs = report["references"]
+    out.append(
+        "Floors: bare `HttpResponse` view "
+        + _fmt_us(refs["bare"]["median_us"])
+        + "; logged-in bare view (reads `request.user`, full middleware): "
+        + "; ".join(
+            f"{k.split(':', 1)[1]} {_fmt_us(v['median_us'])} = {v['x_bare']}× "
+            f"({v['queries']} queries)"
+            for k, v in refs.items()
+            if k.startswith("bare-user:")
+        )
+        + "."
+    )
+    out.append("")
+    rows = []
+    for p in report["pages"]:
+        if not p["on_main"]:
+            rows.append(
+                [
+                    p["name"],
+                    p["role"],
+                    p["method"],
+                    "not yet on main",
+                    "",
+                    "",
+                    "",
+                    "",
+                    p["budget"] if p["budget"] is not None else "—",
+                    "",
+                    "",
+                ]
+            )
+            continue
+        budget = "—" if p["budget"] is None else p["budget"]
+        flags = []
+        if p["over_budget"]:
+            flags.append("**OVER BUDGET**")
+        if p["over_goal"]:
+            flags.append(f"over {p['goal']}× goal")
+        spread = report.get("round_spread", {}).get(p["key"])
+        rows.append(
+            [
+                p["name"],
+                p["role"],
+                p["method"],
+                f"`{p['path']}` → {p['status']}",
+                _fmt_us(p["median_us"]) + ("" if spread is None else f" ±{spread:.0%}"),
+                f"{p['x_bare']}×",
+                f"{p['x_bare_user']}×",
+                p["queries"],
+                f"{p['extra_queries']} / {budget}",
+                f"{p['goal']}×" if p["goal"] else "—",
+                " ".join(flags) or "ok",
+            ]
+        )
+    out += _table(
+        [
+            "page",
+            "role",
+            "method",
+            "URL → status",
+            "median",
+            "× bare",
+            "× logged-in bare",
+            "queries",
+            "beyond session/user / budget",
+            "goal",
+            "check",
+        ],
+        rows,
+    )
+    out.append("")
+    out.append(
+        "Queries are counted exactly (CaptureQueriesContext, BEGIN/COMMIT included); "
+        '"beyond session/user" subtracts the logged-in bare view of the same role. '
+        "± is the spread of the per-round medians (coefficient of variation): on a busy "
+        "shared machine a ratio moves that much between runs with no change to the code."
+    )
+    engine = report.get("engine")
+    if engine:
+        out += ["", "## Rules engine", ""]
+        out.append(
+            f"{engine['profiles_per_second']:,} profiles/s on one core (goal "
+            f"{engine['goal']:,}: {'met' if engine['meets_goal'] else '**missed**'}); "
+            f"{engine['profiles']:,} generated valid profiles, median of "
+            f"{engine['repetitions']} rounds, rules {engine['rules_version']}."
+        )
+    reminders = report.get("reminders")
+    if reminders:
+        out += ["", "## Reminders", "", "```", json.dumps(reminders, indent=2), "```"]
+    peer = report.get("peer")
+    if peer:
+        out += ["", "## Peer: django-appointment", ""]
+        if peer.get("error"):
+            out.append(f"Not measured: {peer['error']}")
+        else:
+            out.append(
+                f"django-appointment {peer['version']} in its own virtualenv (Django "
+                f"{peer['django']}), its own PostgreSQL database, same harness (in-process "
+                "WSGI over HTTPS, medians, ratio to ITS OWN bare view). Data: " + peer["data"] + "."
+            )
+            out.append("")
+            rows = []
+            for size in peer["sizes"]:
+                for row in size["rows"]:
+                    rows.append(
+                        [
+                            row["name"],
+                            f"{size['appointments']:,}",
+                            row["how"],
+                            _fmt_us(row["median_us"]),
+                            f"{row['x_bare']}×",
+                            "" if row.get("x_bare_user") is None else f"{row['x_bare_user']}×",
+                            row["queries"],
+                            "not yet on main",
+                        ]
+                    )
+            out += _table(
+                [
+                    "measure",
+                    "appointments",
+                    "peer: what was timed",
+                    "peer median",
+                    "peer × its bare",
+                    "peer × its logged-in bare",
+                    "peer queries",
+                    "ours",
+                ],
+                rows,
+            )
+            for size in peer["sizes"]:
+                out.append("")
+                out.append(
+                    f"Peer floors at {size['appointments']:,}: bare "
+                    f"{_fmt_us(size['bare_us'])}, logged-in bare "
+                    f"{_fmt_us(size['bare_user_us'])}."
+                )
+    http = report.get("http")
+    if http:
+        out += ["", "## HTTP smoke (gunicorn + wrk)", ""]
+        if http.get("error"):
+            out.append(f"Not measured: {http['error']}")
+        else:
+            out.append(http["setup"])
+            out.append("")
+            rows = []
+            for run in http["runs"]:
+                rows.append(
+                    [
+                        run["name"],
+                        run["connections"],
+                        f"{run['seconds']} s",
+                        f"{run['requests_per_second']:,.0f}",
+                        f"{run['p50_ms']:.1f}",
+                        f"{run['p95_ms']:.1f}",
+                        f"{run['p99_ms']:.1f}",
+                        run["requests"],
+                        run["errors"],
+                        "yes" if run["p95_ms"] < 300 else "**no**",
+                    ]
+                )
+            out += _table(
+                [
+                    "run",
+                    "connections",
+                    "duration",
+                    "req/s",
+                    "p50 ms",
+                    "p95 ms",
+                    "p99 ms",
+                    "requests",
+                    "errors",
+                    "p95 < 300 ms",
+                ],
+                rows,
+            )
+            login = http.get("login")
+            if login:
+                out.append("")
+                out.append(
+                    f"Login POST on its own ({login['logins']} logins, one at a time, each a "
+                    f"GET of the form then the POST): p50 {login['p50_ms']:.0f} ms, p95 "
+                    f"{login['p95_ms']:.0f} ms, errors {login['errors']}."
+                )
+    out += ["", "## Regressions against the previous run", ""]
+    regressions = report.get("regressions")
+    if report.get("previous") is None:
+        out.append("No previous run of this size.")
+    elif regressions:
+        out += [f"- **{r}**" for r in regressions]
+    else:
+        out.append(
+            f"None (compared with {report['previous']}; threshold {REGRESSION_THRESHOLD:.0%})."
+        )
+    return "\n".join(out) + "\n"

@@ -1,0 +1,240 @@
+"""A large, deterministic clinic for the benchmark, built with COPY and bulk inserts.
+
+The seeder is a list of steps run in order (``STEPS``). Each step gets a ``SeedContext``: the
+sizes, the anchor date ("today" of the seeded clinic), its OWN random generator (seeded from the
+seed and the step's name, so adding a step never changes the rows of another), the one
+password hash all seeded accounts share, and ``ctx.ids`` where earlier steps leave the primary
+keys later steps need (e.g. ``ctx.ids["patient_users"]``).
+
+To add a step (a feature's models), write a function in a module of this package and register
+it, then import the module at the bottom of this file:
+
+    from bench.seed import SeedContext, copy_rows, seed_step
+
+    @seed_step(40, "appointments")
+    def appointments(ctx: SeedContext) -> int:
+        rng = ctx.rng
+        rows = (... for ...)                     # a generator: nothing held in memory
+        return copy_rows(Appointment, ["patient", "specialist", "starts_at", ...], rows)
+
+A step returns how many rows it wrote (for the log). Steps must only use ``ctx.rng`` (never
+``random`` or the clock) so that the same seed and anchor give the same rows.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+import resource
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection, models, transaction
+
+# The password of every seeded account (hashed once with the production hasher).
+SEED_PASSWORD = "bench-sweat-less-2026"
+SEED_DOMAIN = "bench.clinic.example"
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """How big the clinic is, all derived from the number of patients (QUALITY.md P: Data)."""
+
+    patients: int
+
+    @property
+    def specialists(self) -> int:  # 50 at 10,000 patients
+        return max(2, round(self.patients / 200))
+
+    @property
+    def staff(self) -> int:  # 20 at 10,000 patients
+        return max(2, round(self.patients / 500))
+
+    @property
+    def children(self) -> int:  # patients under 18 without their own login (a guardian's)
+        return self.patients // 50
+
+    @property
+    def access_events(self) -> int:  # 1,000,000 audit rows at 10,000 patients
+        return self.patients * 100
+
+    def as_dict(self) -> dict:
+        return {
+            "patients": self.patients,
+            "specialists": self.specialists,
+            "staff": self.staff,
+            "children": self.children,
+            "access_events": self.access_events,
+        }
+
+
+@dataclass
+class SeedContext:
+    seed: int
+    sizes: Sizes
+    anchor: datetime.date
+    password_hash: str
+    log: Callable[[str], None] = print
+    ids: dict[str, list[int]] = field(default_factory=dict)
+    rng: random.Random = field(default_factory=random.Random)
+
+    @property
+    def now(self) -> datetime.datetime:
+        """Noon UTC on the anchor day: the seeded clinic's "now"."""
+        return datetime.datetime.combine(self.anchor, datetime.time(12, 0), tzinfo=datetime.UTC)
+
+
+@dataclass(frozen=True)
+class Step:
+    order: int
+    name: str
+    run: Callable[[SeedContext], int]
+
+
+STEPS: list[Step] = []
+
+
+def seed_step(order: int, name: str):
+    """Register a seeding step (run in ``order``; the name seeds the step's generator)."""
+
+    def decorator(func: Callable[[SeedContext], int]):
+        if any(s.name == name for s in STEPS):
+            raise ValueError(f"seed step {name!r} is registered twice")
+        STEPS.append(Step(order, name, func))
+        STEPS.sort(key=lambda s: s.order)
+        return func
+
+    return decorator
+
+
+# --- Bulk helpers ---------------------------------------------------------------------------
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Take ``count`` primary keys from the table's sequence (so rows can reference each other
+    before they are written)."""
+    if count == 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, column, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(model: type[models.Model], fields: list[str], rows: Iterable[tuple]) -> int:
+    """Write ``rows`` (tuples in the order of ``fields``, model field names) with COPY.
+
+    Values are Python values (str, int, bool, None, date, datetime, time); JSON fields take
+    their JSON text. Returns the number of rows written."""
+    meta = model._meta
+    given = {meta.get_field(name).column for name in fields}
+    # Fields the step does not name take their model default, so a new field with a default
+    # never breaks the seeder.
+    extra = [
+        f
+        for f in meta.concrete_fields
+        if f.column not in given
+        and not f.primary_key
+        and (f.has_default() or (not f.null and f.empty_strings_allowed))
+    ]
+    columns = [meta.get_field(name).column for name in fields] + [f.column for f in extra]
+    defaults = tuple(_copy_value(f, f.get_default()) for f in extra)
+    statement = 'COPY "{}" ({}) FROM STDIN'.format(
+        meta.db_table, ", ".join(f'"{c}"' for c in columns)
+    )
+    connection.ensure_connection()
+    written = 0
+    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row((*row, *defaults) if defaults else row)
+            written += 1
+    return written
+
+
+def _copy_value(field, value):
+    import json
+    import uuid
+
+    if isinstance(field, models.JSONField):
+        return json.dumps(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
+
+
+def email_for(kind: str, number: int) -> str:
+    return f"{kind}{number:05d}@{SEED_DOMAIN}"
+
+
+# --- Running --------------------------------------------------------------------------------
+class AlreadySeeded(RuntimeError):
+    pass
+
+
+def seed_clinic(
+    *,
+    patients: int,
+    seed: int = 42,
+    anchor: datetime.date | None = None,
+    password_hash: str | None = None,
+    analyze: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict:
+    """Build the clinic on the current (PostgreSQL) database; return the timings per step."""
+    from django.contrib.auth.hashers import make_password
+
+    from clinic.accounts.models import User
+
+    if connection.vendor != "postgresql":
+        raise RuntimeError("The seeder writes with COPY: it needs PostgreSQL.")
+    if User.objects.filter(email__endswith="@" + SEED_DOMAIN).exists():
+        raise AlreadySeeded(
+            "This database already holds a seeded clinic: flush it first (seed_clinic --flush)."
+        )
+    started = time.perf_counter()
+    ctx = SeedContext(
+        seed=seed,
+        sizes=Sizes(patients),
+        anchor=anchor or datetime.date.today(),
+        # One Argon2 hash for every account: hashing 10,000 passwords would take ~20 minutes.
+        password_hash=password_hash or make_password(SEED_PASSWORD),
+        log=log,
+    )
+    timings: dict[str, dict] = {}
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The app bounds every statement (30 s); a COPY of a million rows may take longer.
+            cursor.execute("SET LOCAL statement_timeout = 0")
+        for step in STEPS:
+            ctx.rng = random.Random(f"{seed}:{step.name}")
+            t0 = time.perf_counter()
+            rows = step.run(ctx)
+            seconds = time.perf_counter() - t0
+            timings[step.name] = {"rows": rows, "seconds": round(seconds, 2)}
+            log(f"  {step.name:<24} {rows:>10,} rows  {seconds:7.1f} s")
+    if analyze:
+        t0 = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        timings["analyze"] = {"rows": 0, "seconds": round(time.perf_counter() - t0, 2)}
+        log(f"  {'ANALYZE':<24} {'':>10}       {timings['analyze']['seconds']:7.1f} s")
+    total = time.perf_counter() - started
+    log(f"  {'total':<24} {'':>10}       {total:7.1f} s")
+    # Peak resident memory of this process so far (rows are streamed, never held in lists).
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    log(f"  peak memory of the seeding process: {peak_mb} MB")
+    return {
+        "peak_rss_mb": peak_mb,
+        "seed": seed,
+        "anchor": ctx.anchor.isoformat(),
+        "sizes": ctx.sizes.as_dict(),
+        "steps": timings,
+        "seconds": round(total, 2),
+    }
+
+
+# Steps of the features on main (each module registers its steps when imported).
+from . import accounts, audit, patient_profiles  # noqa: E402,F401
