@@ -55,6 +55,9 @@ class PurgeRun:
 
 
 _PURGERS: dict[str, Purger] = {}
+# What an app does the moment a record is closed (before retention), e.g. stop a plan so no
+# more sessions or reminders are generated: ``hook(patient=..., by=..., now=...)``.
+_CLOSURE_HOOKS: dict[str, Callable[..., None]] = {}
 
 
 def register_purger(purger: Purger) -> None:
@@ -68,3 +71,11 @@ def purgers() -> list[Purger]:
 
 def covered_models() -> set[str]:
     return {label.lower() for p in _PURGERS.values() for label in p.models}
+
+
+def register_closure_hook(name: str, hook: Callable[..., None]) -> None:
+    _CLOSURE_HOOKS[name] = hook
+
+
+def closure_hooks() -> list[Callable[..., None]]:
+    return [_CLOSURE_HOOKS[name] for name in sorted(_CLOSURE_HOOKS)]

@@ -2,6 +2,7 @@
 ``PatientsConfig.ready``; see ``clinic/retention.py``). Runs after the apps that point at
 these tables (treatments registers a lower ``order``)."""
 
+from clinic.notify.models import Message, Reminder
 from clinic.retention import Purger, PurgeRun
 
 from .models import Appointment, Consent, Intake, Patient, Screen, ScreenCorrection
@@ -20,6 +21,12 @@ def purge_patient(*, patient: Patient, run: PurgeRun) -> None:
     run.delete(Consent.objects.filter(patient=patient))
     run.delete(Intake.objects.filter(patient=patient))
     run.delete(Appointment.objects.filter(patient=patient))  # and their change rows (CASCADE)
+    # Reminder rows name their person generically (notify imports no app).
+    run.delete(
+        Reminder.objects.filter(person_label=patient._meta.label_lower, person_id=str(patient.pk))
+    )
+    if patient.phone:
+        run.delete(Message.objects.filter(recipient=patient.phone))
     user_id = patient.user_id
     run.delete(Patient.objects.filter(pk=patient.pk))
     if user_id is not None:
@@ -38,6 +45,7 @@ PURGER = Purger(
         "patients.consent",
         "patients.screen",
         "patients.screencorrection",
+        "notify.reminder",
         # AccountClosure is the tombstone: it stays, its link to the patient becomes NULL.
         "patients.accountclosure",
     ),

@@ -1,6 +1,9 @@
-"""How the treatments app deletes a patient's rows at the end of retention (registered in
-``TreatmentsConfig.ready``; see ``clinic/retention.py``). Runs before the patients app's
-purger: plans point at screens and at the patient."""
+"""How the treatments app deletes a patient's rows at the end of retention, and what it does
+when the record is closed (registered in ``TreatmentsConfig.ready``; see
+``clinic/retention.py``). The purger runs before the patients app's: plans point at screens
+and at the patient."""
+
+from django.utils import timezone
 
 from clinic.retention import Purger, PurgeRun
 
@@ -16,6 +19,18 @@ from .models import (
 )
 
 ORDER = 20
+
+
+def close_patient(*, patient, by, now=None) -> None:
+    """A closed record's plan stops: its future sessions are cancelled (their revision moves,
+    so their reminders no longer hold) and the daily horizon task adds none."""
+    from .services import plan_sessions_sync
+
+    plan = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE).first()
+    if plan is None:
+        return
+    Plan.objects.filter(pk=plan.pk).update(status=Plan.Status.STOPPED, updated_at=timezone.now())
+    plan_sessions_sync(plan=plan, now=now)
 
 
 def purge_patient(*, patient, run: PurgeRun) -> None:

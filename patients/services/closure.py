@@ -31,9 +31,9 @@ from clinic.audit.anonymise import (
     history_context_start,
 )
 from clinic.audit.services import patient_key
-from clinic.notify.models import Message
+from clinic.notify.models import Message, Reminder
 from clinic.notify.services import message_queue
-from clinic.retention import PurgeRun, purgers
+from clinic.retention import PurgeRun, closure_hooks, purgers
 
 from ..models import AccountClosure, Appointment, AppointmentStatus, Patient
 from ..selectors.booking import clinic_today
@@ -85,6 +85,13 @@ def _close_record(*, patient: Patient, by, requested_by: str, now) -> AccountClo
             notify=False,  # one closure email says so instead
             now=now,
         )
+    for hook in closure_hooks():
+        hook(patient=patient, by=by, now=now)
+    Reminder.objects.filter(
+        person_label=patient._meta.label_lower,
+        person_id=str(patient.pk),
+        status=Reminder.Status.PENDING,
+    ).update(status=Reminder.Status.CANCELLED, reason="account closed", updated_at=now)
     return closure
 
 
@@ -133,7 +140,10 @@ def account_close(
                 patient=child, by=user, requested_by=AccountClosure.RequestedBy.GUARDIAN, now=now
             )
         )
-    Message.objects.filter(recipient__iexact=user.email, status=Message.Status.PENDING).update(
+    addresses = Q(recipient__iexact=user.email)
+    if patient is not None and patient.phone:
+        addresses |= Q(recipient=patient.phone)
+    Message.objects.filter(addresses, status=Message.Status.PENDING).update(
         status=Message.Status.CANCELLED, updated_at=now
     )
     user.is_active = False

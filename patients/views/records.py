@@ -6,6 +6,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -62,6 +63,9 @@ def my_data_download(request, patient_id):
 @patient_required
 def account_close_page(request):
     user = request.user
+    if not user.is_patient or user.requires_two_factor:
+        # Staff and admin logins are closed by the clinic admin, not here.
+        raise PermissionDenied
     own = Patient.objects.filter(user=user).first()
     dependants = dependants_of(user)
     form = CloseAccountForm(

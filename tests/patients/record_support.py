@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from clinic.accounts.roles import Role
 from clinic.audit.services import access_record
+from clinic.notify.models import Reminder
 from clinic.notify.services import message_queue
 from patients.models import (
     Appointment,
@@ -172,6 +173,17 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
     request.user = staff_user
     request.request_id = "req-canary"
     access_record(request=request, obj=patient, patient=patient)
+    Reminder.objects.create(
+        kind="test.visit",
+        target_label="patients.appointment",
+        target_id=str(record.appointments[0].pk),
+        person_label="patients.patient",
+        person_id=str(patient.pk),
+        channel="email",
+        recipient=user.email,
+        scheduled_for=now + datetime.timedelta(days=9),
+        due_at=now + datetime.timedelta(days=9),
+    )
     message_queue(
         purpose="test.reminder",
         recipient=user.email,

@@ -300,3 +300,19 @@ def test_the_closure_list_does_a_fixed_number_of_queries(staff_client, django_as
         close_one(n)
     with django_assert_num_queries(len(one.captured_queries)):
         staff_client.get(url)
+
+
+def test_closing_stops_the_plan_and_cancels_its_future_sessions_and_pending_reminders():
+    from clinic.notify.models import Reminder
+    from treatments.models import Plan, PlannedSession
+
+    record = build_full_record(with_plan=True)
+    assert record.plan.sessions.filter(status=PlannedSession.Status.PLANNED).exists()
+    account_close(user=record.user, password=TEST_PASSWORD)
+    plan = Plan.objects.get(pk=record.plan.pk)
+    assert plan.status == Plan.Status.STOPPED
+    future = plan.sessions.filter(day__gte=clinic_today())
+    assert future.exists()
+    assert not future.filter(status=PlannedSession.Status.PLANNED).exists()
+    reminder = Reminder.objects.get(person_id=str(record.patient.pk))
+    assert (reminder.status, reminder.reason) == (Reminder.Status.CANCELLED, "account closed")

@@ -49,6 +49,7 @@ def kwargs_for(route, o):
         "screen_id": o.screen.pk,
         "note_id": o.note.pk,
         "number": 1,
+        "message_id": 999999,
         "step": "areas",
         "field": "age",
         "action": "create",
@@ -127,6 +128,13 @@ EXPECTED = {
     "treatments:my_sessions_ics": "L 2 4 4 3 3 3 4",
     "treatments:feed_manage": "L 2 4 4 3 3 3 4",
     "treatments:feed": "2 2 2 2 2 2 2 2",
+    "patients:my_data": "L 2 2 2 3 3 3 2",
+    "patients:my_data_file": "L 2 4 4 3 3 3 4",
+    "patients:close_account": "L 2 2 2 3 3 3 3",
+    "records:export": "L 3 3 3 2 2 3 2",
+    "records:closures": "L 3 3 3 2 2 3 2",
+    "notify:deliveries": "L 3 3 3 2 2 3 2",
+    "notify:delivery_retry": "L 5 5 5 5 5 5 5",
 }
 
 ROUTES = [r for r in walk() if r.name and not r.path.startswith(("/accounts/", "/admin/"))]
