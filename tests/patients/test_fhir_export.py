@@ -235,10 +235,9 @@ def test_the_download_does_a_fixed_number_of_queries(client, record, django_asse
 
     client.force_login(record.user)
     download(client, record.patient)  # warm up (session, permissions)
-    # session, user, groups (roles), user permissions, group permissions (patient_required),
-    # the patient (with user, guardian, closure), appointments, intakes, their consents,
-    # plan versions, their items
-    with django_assert_num_queries(11) as one:
+    # session, user, the user's permissions (one query, patient_required), the patient (with
+    # user, guardian, closure), appointments, intakes, their consents, plan versions, items
+    with django_assert_num_queries(9) as one:
         download(client, record.patient)
     appt = record.appointments[0]
     for n in range(20):
