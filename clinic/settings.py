@@ -465,3 +465,28 @@ CELERY_BEAT_SCHEDULE["treatments-schedule-nudges"] = {
     "task": "treatments.tasks.schedule_nudges",
     "schedule": crontab(minute=5),
 }
+# --- Account closure and retention (patients app) -------------------------------------------
+# A closed account's records are kept this many years after the closure (the legal retention
+# period for medical records; check the rule where the clinic practises), then purged.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=7)
+# The purge connects through its own alias as a privileged role (``audit_grants
+# --purge-role``): the app's own role may not rewrite the audit tables, the purge must
+# anonymise them. Without PURGE_DATABASE_URL (development) it uses the app's own settings.
+if env.str("PURGE_DATABASE_URL", default=""):
+    DATABASES["purge"] = env.db("PURGE_DATABASE_URL")
+    if DATABASES["purge"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["purge"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+else:
+    DATABASES["purge"] = {
+        **DATABASES["default"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    }
+DATABASES["purge"]["CONN_MAX_AGE"] = 0  # once a day: no connection kept open
+# Tests: the purge alias is the same test database, reached through a second connection.
+DATABASES["purge"]["TEST"] = {"MIRROR": "default"}
+# Every day at 02:30: purge the records of accounts closed longer ago than RETENTION_YEARS
+# (idempotent: a purged closure is never purged again).
+CELERY_BEAT_SCHEDULE["patients-retention-purge"] = {
+    "task": "patients.tasks.retention_purge",
+    "schedule": crontab(hour=2, minute=30),
+}

@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/screens/", include("patients.staff_urls")),
     path("book/", include("patients.urls_booking")),
     path("staff/calendar/", include("patients.urls_calendar")),
+    path("staff/records/", include("patients.urls_records")),
     path("", include("treatments.urls")),
     path("staff/deliveries/", include("clinic.notify.urls")),
     path("reminders/", include("patients.urls_reminders")),
