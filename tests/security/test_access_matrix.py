@@ -49,7 +49,6 @@ def kwargs_for(route, o):
         "screen_id": o.screen.pk,
         "note_id": o.note.pk,
         "number": 1,
-        "message_id": 999999,
         "step": "areas",
         "field": "age",
         "action": "create",
