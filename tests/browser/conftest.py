@@ -33,3 +33,42 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.browser)
+
+
+# --- The browser journeys: a real Celery worker and SMTP server behind the live server -------
+@pytest.fixture(scope="module")
+def journey_servers(django_db_setup, django_db_blocker, live_server):
+    """A private Redis, a real SMTP server and a real Celery worker subprocess (on the test
+    database, sending to that SMTP server, rendering links to the live server) for a module."""
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    from tests.support.journey_servers import Redis, Worker, database_url, free_port
+    from tests.support.smtp import SMTPServer
+
+    redis = Redis().start()
+    smtp = SMTPServer(port=free_port())
+    smtp.start()
+    with django_db_blocker.unblock():
+        db_url = database_url(connection.settings_dict)
+    worker = Worker(
+        database_url=db_url, broker_url=redis.url(), smtp_port=smtp.port, site_url=live_server.url
+    )
+    try:
+        worker.start()
+        yield SimpleNamespace(redis=redis, smtp=smtp, worker=worker)
+    finally:
+        worker.stop()
+        smtp.stop()
+        redis.stop()
+
+
+@pytest.fixture
+def clinic_servers(journey_servers, transactional_db, live_site):
+    """The live server publishes its tasks to the journey's worker (not inline)."""
+    from tests.support.journey_servers import publishing_to
+
+    journey_servers.smtp.messages.clear()
+    with publishing_to(journey_servers.redis.url()):
+        yield journey_servers
