@@ -33,8 +33,10 @@ from tests.factories import (
     working_week,
 )
 from tests.support.pagecheck import DESKTOP, PHONE, PageChecks
+from treatments.defaults import default_item
 from treatments.models import Plan
 from treatments.services import ItemSpec, plan_assign
+from treatments.services.sessions import patient_today
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -79,6 +81,10 @@ def log_in(page, checks, email: str, *, two_factor: bool):
         checks.check("two-factor")
         page.get_by_label(re.compile("Authenticator code|Code", re.I)).fill(totp_now())
         page.get_by_role("button", name=re.compile("Sign In|Verify|Confirm", re.I)).click()
+
+
+def save_and_continue(page):
+    page.get_by_role("button", name="Save and continue").click()
 
 
 def group(page, name):
@@ -176,4 +182,121 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     appointment = Appointment.objects.get(patient__user__email="nora.quinn@example.com")
     assert appointment.specialist == clinic["specialist"]
 
+    # Fills in the questionnaire: hands "barely tolerable" (HDSS 3), nothing that rules
+    # iontophoresis out.
+    page.get_by_role("link", name="All my appointments").click()
+    checks.check("appointments", patient_page=True)
+    page.goto(live_site + "/home/")
+    page.get_by_role("link", name=re.compile("Fill in the short questionnaire")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your questionnaire")
+    checks.check("intake-overview", patient_page=True)
+    page.get_by_role("button", name="Start the questionnaire").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+    expect(page.get_by_label("Date of birth")).to_have_value("1994-06-02")
+    checks.check("intake-about", patient_page=True)
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Where do you sweat?")
+    group(page, "Hands (palms)").get_by_label("barely tolerable", exact=False).check()
+    for area in ("Feet (soles)", "Underarms", "Face, scalp or head"):
+        group(page, area).get_by_label("Not a problem").check()
+    group(page, "all over your body").get_by_label("No", exact=True).check()
+    checks.check("intake-areas", patient_page=True)
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("When it started and how it goes")
+    page.get_by_label("About how old were you").fill("13")
+    page.get_by_label("How long has it been going on?").fill("18")
+    group(page, "both sides").get_by_label("Yes", exact=True).check()
+    group(page, "at least once a week").get_by_label("Yes", exact=True).check()
+    group(page, "anyone in your family").get_by_label("Yes", exact=True).check()
+    save_and_continue(page)  # one question forgotten: a plain message, nothing lost
+    expect(page.get_by_text("Please check the answers marked below")).to_be_visible()
+    checks.check("intake-history-error", patient_page=True)
+    group(page, "while you are asleep").get_by_label("No", exact=True).check()
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Other symptoms")
+    checks.check("intake-symptoms", patient_page=True)
+    save_and_continue(page)
+    group(page, "pregnant").get_by_label("No", exact=True).check()
+    group(page, "breastfeeding").get_by_label("No", exact=True).check()
+    checks.check("intake-pregnancy", patient_page=True)
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Implants and metal in the body")
+    group(page, "any metal inside your body").get_by_label("No", exact=True).check()
+    checks.check("intake-implants", patient_page=True)
+    save_and_continue(page)
+    group(page, "IUD").get_by_label("No", exact=True).check()
+    checks.check("intake-iud", patient_page=True)
+    save_and_continue(page)
+    group(page, "glaucoma").get_by_label("No", exact=True).check()
+    checks.check("intake-conditions", patient_page=True)
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("The skin where you sweat")
+    group(page, "Hands (palms)").get_by_label("Healthy skin").check()
+    checks.check("intake-skin", patient_page=True)
+    save_and_continue(page)
+    checks.check("intake-allergies", patient_page=True)
+    save_and_continue(page)
+    checks.check("intake-medicines", patient_page=True)
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Treatments you have tried")
+    checks.check("intake-tried", patient_page=True)
+    save_and_continue(page)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers and send them")
+    page.get_by_label("Type your full name as your signature").fill("Nora Quinn")
+    page.get_by_label("I have read the text above and I agree").check()
+    checks.check("intake-review", patient_page=True)
+    page.get_by_role("button", name="Sign and send my answers").click()
+
+    # Sees the plain-language summary: no rule ids, no jargon.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your questionnaire summary")
+    assert not RULE_ID.search(page.locator("main").inner_text())
+    checks.check("intake-summary", patient_page=True)
+    screen = Screen.objects.get(patient__user__email="nora.quinn@example.com")
+    assert screen.profile["areas"] == {"palmar": 3}
+    page.goto(live_site + "/treatment/")
+    expect(page.get_by_text("There is no treatment plan yet.")).to_be_visible()
+    checks.check("my-treatment-empty", patient_page=True)
+
+    # Meanwhile the clinic acts (the staff and specialist journeys drive these same pages in
+    # the browser): the nurse clears the screen, Dr Ng assigns home iontophoresis from today.
+    clinic_acts_on(screen, clinic["doctor"])
+
+    # Sees the plan and the sessions coming up.
+    page.goto(live_site + "/home/")
+    checks.check("home-with-plan", patient_page=True)
+    page.get_by_role("link", name="My treatment").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My treatment")
+    expect(page.get_by_text("Tap-water iontophoresis")).to_be_visible()
+    expect(page.get_by_text("Coming up")).to_be_visible()
+    expect(page.locator(".upcoming-row").first).to_contain_text("Home session, 20 min")
+    checks.check("my-treatment", patient_page=True)
+
+    # Not on main yet: a session reminder email (branch `reminders`), logging a home session,
+    # an HDSS check-in and the progress chart (branch `tracking`), downloading the data as
+    # FHIR (branch `privacy`).
+
     checks.assert_clean()
+
+
+def clinic_acts_on(screen, doctor):
+    """The staff review and the specialist's plan, through the services the pages call."""
+    nurse = UserFactory(email="nurse@example.com", first_name="Tom", role=Role.STAFF)
+    screen_review(
+        screen_id=screen.pk, outcome="cleared", note="Fine.", message_to_patient="", user=nurse
+    )
+    patient = screen.patient
+    today = patient_today(patient)
+    values = default_item(
+        "iontophoresis",
+        areas=("palmar",),
+        start=today,
+        minor=False,
+        patient_name=patient.display_name,
+        hdss=3,
+    )
+    values["weekdays"] = tuple(int(d) for d in values["weekdays"])
+    plan_assign(
+        patient_id=patient.pk,
+        items=[ItemSpec(treatment="iontophoresis", areas=("palmar",), **values)],
+        user=doctor,
+    )
