@@ -56,7 +56,7 @@ def journey_servers(django_db_setup, django_db_blocker, live_server):
         database_url=db_url, broker_url=redis.url(), smtp_port=smtp.port, site_url=live_server.url
     )
     try:
-        worker.start()
+        worker.start(wait=False)  # it gets ready while the first pages load
         yield SimpleNamespace(redis=redis, smtp=smtp, worker=worker)
     finally:
         worker.stop()

@@ -107,7 +107,9 @@ class Worker:
         self.log = Path(tempfile.mkstemp(prefix="journey-worker-", suffix=".log")[1])
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60) -> Worker:
+    def start(self, *, wait: bool = True, timeout: float = 60) -> Worker:
+        """Start the worker; with ``wait=False`` return at once (tasks wait in the broker
+        until it is ready, so its start overlaps the test's first steps)."""
         with open(self.log, "ab") as out:
             self.process = subprocess.Popen(
                 [
@@ -123,13 +125,14 @@ class Worker:
                 start_new_session=True,
             )  # fmt: skip
 
-        def ready() -> bool:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the Celery worker exited:\n{self.log_tail()}")
-            return " ready." in self.log.read_text(errors="replace")
-
-        _wait(ready, timeout=timeout, what="the Celery worker")
+        if wait:
+            _wait(self.ready, timeout=timeout, what="the Celery worker")
         return self
+
+    def ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the Celery worker exited:\n{self.log_tail()}")
+        return " ready." in self.log.read_text(errors="replace")
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
