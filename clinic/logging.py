@@ -7,6 +7,7 @@ _PATTERNS = [
     (re.compile(r"(/accounts/password/reset/key/)[^/\s\"]+"), r"\1[scrubbed]"),
     (re.compile(r"(/accounts/confirm-email/)[^/\s\"]+"), r"\1[scrubbed]"),
     (re.compile(r"(/t/)[A-Za-z0-9_\-:.]+"), r"\1[scrubbed]"),
+    (re.compile(r"(/reminders/manage/)[^/\s\"'?#]+"), r"\1[scrubbed]"),
     (re.compile(r"([?&](?:token|key)=)[^&\s\"]+"), r"\1[scrubbed]"),
 ]
 

@@ -307,6 +307,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# When the broker connection drops, let running sends finish rather than cancel them
+# mid-SMTP (that could only add duplicates); their ack is lost and the task comes back, which
+# the outbox's atomic claim turns into a no-op. Explicit: Celery 6 flips the default.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing must fail fast when the broker is down: the caller logs it and the periodic
 # sweep delivers the row later (R8). Never make a committed request wait or fail.
@@ -325,6 +329,15 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "clinic.notify.tasks.outbox_sweep",
         "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
+    },
+    # Every minute: the ONE reminder dispatcher hands due reminder rows to the outbox (R5: no
+    # eta/countdown; reminders are rows with a due time). A run that waited longer than a
+    # minute in the queue is dropped; the next one does its work.
+    "reminders-dispatch": {
+        "task": "clinic.notify.tasks.reminders_dispatch",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 55},
     },
 }
 
@@ -334,6 +347,26 @@ NOTIFY_RETRY_BACKOFF_SECONDS = env.float("NOTIFY_RETRY_BACKOFF_SECONDS", default
 NOTIFY_RETRY_BACKOFF_MAX_SECONDS = env.float("NOTIFY_RETRY_BACKOFF_MAX_SECONDS", default=900)
 # A message "sending" for longer than this is presumed lost with its worker.
 NOTIFY_STUCK_AFTER_SECONDS = env.int("NOTIFY_STUCK_AFTER_SECONDS", default=300)
+
+# --- Reminders and SMS (clinic.notify) ------------------------------------------------------
+# The sweep re-enqueues a pending message untouched for this long (its task was lost, or the
+# broker was down when it was queued); shorter than a minute, longer than a normal queue wait.
+NOTIFY_SWEEP_PENDING_AFTER_SECONDS = env.int("NOTIFY_SWEEP_PENDING_AFTER_SECONDS", default=20)
+# Staff see a pending message as overdue (on the deliveries page) after this long.
+NOTIFY_OVERDUE_AFTER_SECONDS = env.int("NOTIFY_OVERDUE_AFTER_SECONDS", default=900)
+# The dispatcher claims due reminders in batches, and stops after this many seconds (well
+# inside the task time limit); the rest goes out in the next minute's run.
+NOTIFY_DISPATCH_BATCH = env.int("NOTIFY_DISPATCH_BATCH", default=200)
+NOTIFY_DISPATCH_BUDGET_SECONDS = env.int("NOTIFY_DISPATCH_BUDGET_SECONDS", default=40)
+# A reminder whose time had passed by more than this when it was scheduled (booked late) is
+# skipped rather than sent late.
+NOTIFY_REMINDER_LATE_GRACE_SECONDS = env.int("NOTIFY_REMINDER_LATE_GRACE_SECONDS", default=900)
+# SMS: console (dev), file, or an HTTP provider (URL, bearer token, timeout in seconds).
+SMS_BACKEND = env.str("SMS_BACKEND", default="clinic.notify.sms.ConsoleSMSBackend")
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
+SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
+SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10)
 
 # --- Security -------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -395,6 +428,10 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own default handlers (and the dev server's request lines) would print URLs
+        # unscrubbed: route them through the scrubbing console handler instead (S14).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
         "clinic.security": {"level": "INFO"},

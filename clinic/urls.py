@@ -24,6 +24,7 @@ urlpatterns = [
     path("book/", include("patients.urls_booking")),
     path("staff/calendar/", include("patients.urls_calendar")),
     path("", include("treatments.urls")),
+    path("staff/deliveries/", include("clinic.notify.urls")),
 ]
 
 handler400 = "clinic.views.error_400"

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Message, MessageAttempt
+from .models import Message, MessageAttempt, Reminder
 
 
 class MessageAttemptInline(admin.TabularInline):
@@ -30,6 +30,46 @@ class MessageAdmin(admin.ModelAdmin):
     ]
     readonly_fields = fields
     inlines = [MessageAttemptInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The schedule, read-only: what is due when, and what became of it. No addresses."""
+
+    list_display = [
+        "due_at",
+        "kind",
+        "target_label",
+        "target_id",
+        "target_version",
+        "channel",
+        "status",
+    ]
+    list_filter = ["status", "channel", "kind"]
+    fields = [
+        "kind",
+        "target_label",
+        "target_id",
+        "target_version",
+        "person_label",
+        "person_id",
+        "channel",
+        "scheduled_for",
+        "due_at",
+        "expires_at",
+        "status",
+        "reason",
+        "dispatched_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+    date_hierarchy = "due_at"
 
     def has_add_permission(self, request):
         return False

@@ -85,3 +85,62 @@ class MessageAttempt(models.Model):
 
     def __str__(self):
         return f"attempt {self.number} of {self.message_id}: {self.outcome}"
+
+
+class Reminder(models.Model):
+    """One reminder a target gets on one channel: the schedule kept as data (R3, R5).
+
+    The target is any model (label + id) at a version: a reschedule bumps the target's version,
+    so the new time gets rows of its own while pending rows of the old version are cancelled.
+    The ONE dispatcher (a beat task) claims due rows, checks the target still holds at that
+    version, and hands each to the outbox; the row then points at the message it produced."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Handed to the outbox"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=80)
+    target_label = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64)
+    target_version = models.PositiveIntegerField(default=1)
+    # The person it is for (usually a patients.Patient), for the per-patient history.
+    person_label = models.CharField(max_length=100, blank=True)
+    person_id = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=10, choices=Message.Channel.choices)
+    # The address is resolved from the patient's preferences at dispatch, and kept here.
+    recipient = models.CharField(max_length=254, blank=True)
+    scheduled_for = models.DateTimeField(help_text="The instant the kind asked for.")
+    due_at = models.DateTimeField(help_text="When it goes out: scheduled_for after quiet hours.")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=255, blank=True)
+    message = models.OneToOneField(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminder"
+    )
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["target_label", "target_id", "target_version", "kind", "channel"],
+                name="reminder_once_per_target_version_kind_channel",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_at"],
+                name="reminder_pending_due_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(fields=["target_label", "target_id"], name="reminder_target_idx"),
+            models.Index(fields=["person_label", "person_id"], name="reminder_person_idx"),
+        ]
+        ordering = ["due_at", "pk"]
+
+    def __str__(self):
+        return f"{self.kind} for {self.target_label}#{self.target_id} v{self.target_version}"

@@ -17,3 +17,10 @@ def send_message(message_id: int) -> str:
 @shared_task(ignore_result=True)
 def outbox_sweep() -> dict:
     return services.outbox_sweep()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def reminders_dispatch() -> dict:
+    # Re-delivered or run twice at once: harmless, the rows are claimed with SKIP LOCKED and
+    # each reminder's message has an idempotency key.
+    return services.reminders_dispatch()

@@ -17,13 +17,25 @@ class _Handler:
 
 
 class SMTPServer:
-    """``failures``: answer this many DATA commands with a 451 (transient) first.
-    ``hang``: accept the connection, then never answer DATA (for timeout tests)."""
+    """``failures``: answer this many DATA commands with ``failure_reply`` (a 451, transient,
+    unless given) first.
+    ``hang``: accept the connection, then never answer DATA (for timeout tests).
+    ``delay``: wait this many seconds before accepting each message (a slow server, so a
+    worker can be killed in the middle of a batch)."""
 
-    def __init__(self, port: int, failures: int = 0, hang: bool = False):
+    def __init__(
+        self,
+        port: int,
+        failures: int = 0,
+        hang: bool = False,
+        delay: float = 0.0,
+        failure_reply: str = "451 Temporary failure, try again later",
+    ):
         self.port = port
         self.failures = failures
+        self.failure_reply = failure_reply
         self.hang = hang
+        self.delay = delay
         self.messages: list[email.message.EmailMessage] = []
         self.attempts = 0
         self._lock = threading.Lock()
@@ -38,13 +50,21 @@ class SMTPServer:
                 pass
             elif self.failures > 0:
                 self.failures -= 1
-                return "451 Temporary failure, try again later"
+                return self.failure_reply
         if self.hang:
             await asyncio.sleep(3600)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self._lock:
             self.messages.append(msg)
         return "250 Message accepted for delivery"
+
+    def reset(self, *, failures: int = 0) -> None:
+        with self._lock:
+            self.messages.clear()
+            self.attempts = 0
+            self.failures = failures
 
     def start(self):
         self.controller.start()
