@@ -1,6 +1,7 @@
 """The whole journey of each role, continuous, in Debian's Chromium (Playwright), on the
-running app: pytest-django's live server on PostgreSQL, a real Celery worker subprocess on a
-private Redis sending every email through the outbox to a real SMTP server (aiosmtpd).
+running app: pytest-django's live server (in-process, threaded) on PostgreSQL with committed
+transactions, and a real Celery worker subprocess (tests/support/servers.py) on a private Redis,
+on the same test database, sending every email of the outbox to a real SMTP server (aiosmtpd).
 
 Every page visited is checked by ``PageChecks``: axe-core (no serious or critical violation),
 every form field labelled, and for patient pages, at 390x844 and at desktop width, no
@@ -58,7 +59,7 @@ def mail_to(servers, address: str, subject: str, timeout: float = 30.0):
         for msg in list(servers.smtp.messages):
             if msg["To"] == address and subject.lower() in str(msg["Subject"]).lower():
                 return msg
-        servers.worker.ready()  # raises with its log if the worker died
+        servers.worker_ok()  # raises with its log if the worker could not start
         time.sleep(0.1)
     got = [(m["To"], m["Subject"]) for m in servers.smtp.messages]
     raise AssertionError(
