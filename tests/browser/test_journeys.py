@@ -140,7 +140,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     page.locator("#id_password1").fill(NEW_PASSWORD)
     page.locator("#id_password2").fill(NEW_PASSWORD)
     page.get_by_role("button", name=re.compile("Sign Up", re.I)).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     checks.check("verify-sent", patient_page=True)
 
     # Verifies by the link in the email the worker sent.
@@ -191,12 +191,9 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     appointment = Appointment.objects.get(patient__user__email="nora.quinn@example.com")
     assert appointment.specialist == clinic["specialist"]
 
-    # Fills in the questionnaire: hands "barely tolerable" (HDSS 3), nothing that rules
-    # iontophoresis out.
-    page.get_by_role("link", name="All my appointments").click()
-    checks.check("appointments", patient_page=True)
-    page.goto(live_site + "/home/")
-    page.get_by_role("link", name=re.compile("Fill in the short questionnaire")).click()
+    # The confirmation says what comes next: the questionnaire. Hands "barely tolerable"
+    # (HDSS 3), nothing that rules iontophoresis out.
+    page.get_by_role("link", name="Go to the questionnaire").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your questionnaire")
     checks.check("intake-overview", patient_page=True)
     page.get_by_role("button", name="Start the questionnaire").click()
@@ -262,6 +259,10 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     checks.check("intake-summary", patient_page=True)
     screen = Screen.objects.get(patient__user__email="nora.quinn@example.com")
     assert screen.profile["areas"] == {"palmar": 3}
+    page.get_by_role("button", name="Open menu").click()
+    page.get_by_role("link", name="My appointments").click()
+    expect(page.locator(".appt-card")).to_have_count(1)
+    checks.check("appointments", patient_page=True)
     page.goto(live_site + "/treatment/")
     expect(page.get_by_text("There is no treatment plan yet.")).to_be_visible()
     checks.check("my-treatment-empty", patient_page=True)
