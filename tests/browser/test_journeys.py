@@ -130,7 +130,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     # Lands on the home page, signs up.
     page.goto(live_site + "/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("We can help")
-    checks.check("landing", patient_page=True)
+    checks.check("landing", patient_page=True, docs=True)
     page.get_by_role("button", name="Open menu").click()
     page.get_by_role("link", name="Sign up").click()
     checks.check("signup", patient_page=True)
@@ -170,7 +170,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     later = clinic_today() + dt.timedelta(days=3)
     page.goto(page.url.split("?")[0] + f"?day={later.isoformat()}")
     page.wait_for_selector(".slot-grid a")
-    checks.check("book-slots", patient_page=True)
+    checks.check("book-slots", patient_page=True, docs=True)
     page.locator(".slot-grid a").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm")
     checks.check("book-confirm", patient_page=True)
@@ -206,7 +206,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     for area in ("Feet (soles)", "Underarms", "Face, scalp or head"):
         group(page, area).get_by_label("Not a problem").check()
     group(page, "all over your body").get_by_label("No", exact=True).check()
-    checks.check("intake-areas", patient_page=True)
+    checks.check("intake-areas", patient_page=True, docs=True)
     save_and_continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("When it started and how it goes")
     page.get_by_label("About how old were you").fill("13")
@@ -216,7 +216,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     group(page, "anyone in your family").get_by_label("Yes", exact=True).check()
     save_and_continue(page)  # one question forgotten: a plain message, nothing lost
     expect(page.get_by_text("Please check the answers marked below")).to_be_visible()
-    checks.check("intake-history-error", patient_page=True)
+    checks.check("intake-history-error", patient_page=True, docs=True)
     group(page, "while you are asleep").get_by_label("No", exact=True).check()
     save_and_continue(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Other symptoms")
@@ -256,7 +256,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     # Sees the plain-language summary: no rule ids, no jargon.
     expect(page.get_by_role("heading", level=1)).to_have_text("Your questionnaire summary")
     assert not RULE_ID.search(page.locator("main").inner_text())
-    checks.check("intake-summary", patient_page=True)
+    checks.check("intake-summary", patient_page=True, docs=True)
     screen = Screen.objects.get(patient__user__email="nora.quinn@example.com")
     assert screen.profile["areas"] == {"palmar": 3}
     page.get_by_role("button", name="Open menu").click()
@@ -279,7 +279,7 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     expect(page.get_by_text("Tap-water iontophoresis")).to_be_visible()
     expect(page.get_by_text("Coming up")).to_be_visible()
     expect(page.locator(".upcoming-row").first).to_contain_text("Home session, 20 min")
-    checks.check("my-treatment", patient_page=True)
+    checks.check("my-treatment", patient_page=True, docs=True)
 
     # Not on main yet: a session reminder email (branch `reminders`), logging a home session,
     # an HDSS check-in and the progress chart (branch `tracking`), downloading the data as
@@ -349,7 +349,7 @@ def test_staff_journey(page, clinic_servers, clinic, live_site):
     page.get_by_label("Why is it corrected?").fill("Called Mia: her father has the same.")
     page.get_by_role("button", name="Save the correction").click()
     expect(page.get_by_text("Corrected. A new screen replaces the old one")).to_be_visible()
-    checks.check("screen-corrected")
+    checks.check("screen-corrected", docs=True)
 
     group(page, "Outcome").get_by_label("Cleared").check()
     page.get_by_label("Note for the clinic team").fill("Ready for the consultation.")
@@ -370,7 +370,7 @@ def test_staff_journey(page, clinic_servers, clinic, live_site):
     checks.check("calendar-day")
     page.goto(live_site + f"/staff/calendar/week/?date={day.isoformat()}&specialist=all")
     expect(page.get_by_text("Mia Jensen").first).to_be_visible()
-    checks.check("calendar-week")
+    checks.check("calendar-week", docs=True)
     page.set_viewport_size(PHONE)
     checks.check("calendar-week-phone")
 
@@ -411,14 +411,14 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     page.get_by_role("link", name="Omar Haddad").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Omar Haddad")
     expect(page.get_by_text("Hands (palms) · HDSS 3 · top: Iontophoresis")).to_be_visible()
-    checks.check("chart-before")
+    checks.check("chart-before", docs=True)
 
     # Iontophoresis for hands and feet together, the engine's top option.
     page.get_by_role("link", name="Assign a plan").click()
     hands = group(page, "Hands (palms)")
     expect(hands.get_by_role("radio", name=re.compile("^Iontophoresis"))).to_be_checked()
     page.get_by_label(re.compile("Treat hands and feet together")).check()
-    checks.check("plan-choose")
+    checks.check("plan-choose", docs=True)
     page.get_by_role("button", name="Next: details").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("step 2 of 2")
     expect(page.get_by_label("Session length (minutes)")).to_have_value("30")
@@ -430,7 +430,7 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     page.get_by_role("button", name="Assign the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Session calendar")
     expect(page.get_by_text("The plan is assigned and its calendar is ready.")).to_be_visible()
-    checks.check("plan-calendar")
+    checks.check("plan-calendar", docs=True)
     plan = Plan.objects.get(patient=omar)
     assert plan.current_version.items.get().areas == ["palmar", "plantar"]
     assert plan.sessions.filter(kind="session", phase="initial").count() == 12
@@ -447,7 +447,7 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     expect(hands.get_by_text("(required for this choice)")).to_be_visible()
     page.get_by_role("button", name="Next: details").click()
     expect(page.get_by_text(re.compile("A written clinical reason is required"))).to_be_visible()
-    checks.check("plan-reason-required")
+    checks.check("plan-reason-required", docs=True)
     group(page, "Hands (palms)").get_by_label("Clinical reason").fill(
         "Pacemaker is TENS-safe per cardiology letter; supervised trial agreed."
     )

@@ -96,15 +96,17 @@ class PageChecks:
     notes: dict = field(default_factory=dict)  # page -> axe results below "serious"
 
     # --- one page -------------------------------------------------------------------------
-    def check(self, name: str, *, patient_page: bool = False, full_page: bool = True) -> None:
+    def check(self, name: str, *, patient_page: bool = False, docs: bool = False) -> None:
         """Check the page now shown. Patient pages are checked (and shot) at phone and at
-        desktop width, leaving the phone size on; others at the current size."""
+        desktop width, leaving the phone size on; others at the current size. ``docs`` also
+        saves what the screen shows (not the whole page) under screenshots/docs/, the
+        candidates for docs/screenshots/."""
         self.page.wait_for_load_state("load")
         self.visited.append(name)
         if not patient_page:
             self._axe(name)
             self._labels(name)
-            self._shot(f"{self.role}-{name}", full_page)
+            self._shot(f"{self.role}-{name}", docs=docs)
             return
         start = self.page.viewport_size
         for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
@@ -113,7 +115,7 @@ class PageChecks:
             self._axe(where)
             self._labels(where)
             self._phone_first(where)
-            self._shot(f"{self.role}-{name}-{label}", full_page)
+            self._shot(f"{self.role}-{name}-{label}", docs=docs)
         self.page.set_viewport_size(start or PHONE)
 
     def _axe(self, where: str) -> None:
@@ -145,9 +147,13 @@ class PageChecks:
         for small in self.page.evaluate(_SMALL_TARGETS_JS, MIN_TAP):
             self.problems.append(f"{where}: tap target under {MIN_TAP} px: {small}")
 
-    def _shot(self, name: str, full_page: bool) -> None:
+    def _shot(self, name: str, *, docs: bool) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+        if docs:
+            (SCREENSHOTS / "docs").mkdir(exist_ok=True)
+            self.page.evaluate("() => window.scrollTo(0, 0)")
+            self.page.screenshot(path=str(SCREENSHOTS / "docs" / f"{name}.png"))
 
     # --- the end of a journey -------------------------------------------------------------
     def assert_clean(self) -> None:
