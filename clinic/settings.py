@@ -445,3 +445,17 @@ CELERY_BEAT_SCHEDULE["treatments-extend-session-horizons"] = {
     "task": "treatments.tasks.extend_session_horizons",
     "schedule": crontab(hour=3, minute=15),
 }
+
+# --- Progress tracking (treatments app, issue 7) --------------------------------------------
+# Every day at 03:45 (after the horizons): recount each patient's adherence snapshot and raise
+# or close the "adherence under 60%" and "no log for 10 days" flags (idempotent).
+CELERY_BEAT_SCHEDULE["treatments-refresh-progress"] = {
+    "task": "treatments.tasks.refresh_progress",
+    "schedule": crontab(hour=3, minute=45),
+}
+# Every hour at :05: write the "not logged yet?" reminder rows for home sessions from
+# yesterday to two days ahead (idempotent; the reminder dispatcher sends them when due).
+CELERY_BEAT_SCHEDULE["treatments-schedule-nudges"] = {
+    "task": "treatments.tasks.schedule_nudges",
+    "schedule": crontab(minute=5),
+}

@@ -150,10 +150,13 @@ class ProfileBuild:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-def build_profile(answers: dict, *, age: int) -> ProfileBuild:
+def build_profile(answers: dict, *, age: int, recorded: list[dict] = ()) -> ProfileBuild:
     """Turn an intake's saved answers into a RULES.md §1 profile, the "not sure" flags and the
     free-text notes. Every profile key is written out, so staff see exactly what the engine
-    saw. The caller validates the result with the engine's ``validate_profile``."""
+    saw. ``recorded`` are ``tried`` entries the clinic recorded itself (e.g. iontophoresis that
+    failed after an adequate trial, with its session count): they follow the patient's own
+    answers, once each. The caller validates the result with the engine's
+    ``validate_profile``."""
     flags: list[str] = []
     notes: dict[str, str] = {}
 
@@ -264,11 +267,15 @@ def build_profile(answers: dict, *, age: int) -> ProfileBuild:
         "skin": skin,
         "allergies": allergies,
         "medications": medications,
-        "tried": tried_entries(tried_answers),
+        "tried": _with_recorded(tried_entries(tried_answers), recorded),
     }
     # A key the patient has not answered yet is left out, so the engine names it.
     profile = {k: v for k, v in profile.items() if v is not None}
     return ProfileBuild(profile=profile, flags=flags, notes=notes)
+
+
+def _with_recorded(entries: list[dict], recorded) -> list[dict]:
+    return entries + [r for r in recorded if r not in entries]
 
 
 def _ordered_unique(items: list[str]) -> list[str]:

@@ -1,7 +1,7 @@
 """Demo treatment plans, made through the real services:
 
 - Kenji (reviewed and cleared: knee replacement, so iontophoresis for the hands only): an
-  active plan assigned by Dr Ng two weeks ago — home iontophoresis for the hands on Mon/Wed/Fri,
+  active plan assigned by Dr Ng three weeks ago — home iontophoresis for the hands on Mon/Wed/Fri,
   aluminium chloride for the feet — with its session calendar and a visit summary;
 - Omar (hands and feet, cleared) and Noah (underarms, cleared): screened and reviewed, ready
   for a plan.
@@ -67,9 +67,10 @@ def build(log):
     if screen is None or screen.outcome != Screen.Outcome.CLEARED:
         return []
     now = timezone.now()
-    # Assigned at a consultation on the Monday about two weeks ago, starting that day.
+    # Assigned at a consultation on the Monday about three weeks ago, starting that day (so
+    # the tracking demo has three weeks of sessions and check-ins to show).
     zone = zoneinfo.ZoneInfo(kenji.time_zone)
-    start_day = (now - datetime.timedelta(days=15)).astimezone(zone).date()
+    start_day = (now - datetime.timedelta(days=18)).astimezone(zone).date()
     start_day -= datetime.timedelta(days=start_day.weekday())
     started = datetime.datetime.combine(start_day, datetime.time(9), tzinfo=zone)
     plan = plan_assign(

@@ -8,10 +8,11 @@ regeneration after a change moves, cancels or adds future sessions and never tou
 A session's ``revision`` goes up whenever its time moves or it is cancelled, so reminders
 (a later feature) can key on (session, revision).
 
-In-clinic sessions are meant to point to an appointment of kind "treatment visit" in the
-patients app's appointment table (the booking feature). That table does not exist on this branch
-yet, so in-clinic sessions are dated without a time and shown as "time to be arranged";
-adding ``PlannedSession.appointment`` is the remaining step once booking is merged.
+In-clinic iontophoresis sessions are appointments of kind "treatment visit" in the patients
+app's appointment table, at the time of day the specialist chose for the item (clinic time zone)
+with the item's clinician, so the one no-overlap rule keeps them clear of consultations; the
+planned session points to its appointment (``PlannedSession.appointment``). Procedures and
+review consultations are dated and booked separately ("time to be arranged").
 """
 
 import secrets
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinic.audit.history import track_patient_data
-from patients.models import Patient, Screen
+from patients.models import Appointment, Patient, Screen, Specialist
 
 TREATMENT_CHOICES = [
     ("aluminium_chloride", _("Aluminium chloride")),
@@ -152,6 +153,11 @@ class PlanItem(models.Model):
     start_date = models.DateField(null=True, blank=True)
     maintenance_from = models.DateField(null=True, blank=True)  # initial phase ended early
     water = models.CharField(max_length=16, choices=Water.choices, blank=True)
+    # In-clinic sessions: the time of day (clinic's wall clock) and who runs them.
+    clinic_time = models.TimeField(null=True, blank=True)
+    clinician = models.ForeignKey(
+        Specialist, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Other treatments: instructions, prescription note, procedure notes or referral letter.
     instructions = models.TextField(blank=True)
     procedure_date = models.DateField(null=True, blank=True)  # botulinum toxin
@@ -178,8 +184,11 @@ class PlannedSession(models.Model):
     """A dated session, procedure or review of a plan.
 
     Home sessions have ``starts_at`` (the patient's preferred time in their zone, stored UTC).
-    In-clinic ones have a day and no time until booked. ``revision`` changes when the session
-    moves or is cancelled (the hook for reminders)."""
+    In-clinic iontophoresis sessions have ``starts_at`` (the item's clinic time) and their
+    ``appointment`` (a treatment visit); staff may move or cancel that appointment from the
+    calendar, and then the appointment, not ``starts_at``, says when the visit really is.
+    Procedures and reviews have a day and no time. ``revision`` changes when the session moves
+    or is cancelled (the hook for reminders)."""
 
     class Kind(models.TextChoices):
         SESSION = "session", _("Treatment session")
@@ -206,6 +215,13 @@ class PlannedSession(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     revision = models.PositiveIntegerField(default=1)
+    appointment = models.OneToOneField(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="planned_session",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,6 +245,32 @@ class PlannedSession(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.day}"
+
+    # Both read the appointment: load sessions with select_related("appointment").
+    @property
+    def actual_start(self):
+        """When it really happens: the visit's time (staff may have moved it), else the
+        planned time (None for a procedure or review not booked yet)."""
+        if self.appointment_id is not None:
+            return self.appointment.start
+        return self.starts_at
+
+    @property
+    def visit_missing(self) -> bool:
+        """An in-clinic session with a time but no visit: its time was taken when the
+        calendar was extended (the specialist or staff arrange another)."""
+        return (
+            self.kind == self.Kind.SESSION
+            and self.setting == Setting.CLINIC
+            and self.starts_at is not None
+            and self.appointment_id is None
+            and self.status == self.Status.PLANNED
+        )
+
+    @property
+    def visit_cancelled(self) -> bool:
+        """The clinic cancelled this session's visit (it is not booked again by itself)."""
+        return self.appointment_id is not None and self.appointment.status == "cancelled"
 
 
 @track_patient_data()
@@ -306,3 +348,232 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed {self.pk} for patient {self.patient_id}"
+
+
+# --- Home-session logs, HDSS check-ins, progress and flags (issue 7) -------------------------
+class SideEffect(models.TextChoices):
+    NONE = "none", _("None")
+    DRYNESS = "dryness", _("Dry skin")
+    TINGLING = "tingling", _("Tingling")
+    REDNESS = "redness", _("Redness")
+    BLISTERS = "blisters", _("Blisters")
+    PAIN = "pain", _("Pain")
+    OTHER = "other", _("Something else")
+
+
+# Side effects that flag the specialist at once (RULES.md §5 safety: stop and call the clinic).
+CONCERNING_SIDE_EFFECTS = frozenset({SideEffect.BLISTERS, SideEffect.PAIN})
+
+
+class SkipReason(models.TextChoices):
+    FORGOT = "forgot", _("I forgot")
+    NO_TIME = "no_time", _("No time")
+    UNWELL = "unwell", _("I was unwell")
+    SKIN = "skin", _("My skin was sore or broken")
+    DEVICE = "device", _("Device problem")
+    AWAY = "away", _("I was away from home")
+    OTHER = "other", _("Another reason")
+
+
+@track_patient_data()
+class SessionLog(models.Model):
+    """What the patient (or their guardian) says happened for a home session: done (with
+    minutes, current reached, areas, side effects) or skipped (with a reason). A log points to
+    its planned session, or to none for an extra session. Editable for 48 hours, then
+    read-only. A current outside the plan's bounds is kept as it happened and flagged."""
+
+    class Status(models.TextChoices):
+        DONE = "done", _("Done")
+        SKIPPED = "skipped", _("Skipped")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="session_logs")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="session_logs")
+    planned_session = models.OneToOneField(
+        PlannedSession, on_delete=models.PROTECT, null=True, blank=True, related_name="log"
+    )
+    item = models.ForeignKey(PlanItem, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices)
+    day = models.DateField()
+    minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    current_ma = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    areas = models.JSONField(default=list)
+    side_effects = models.JSONField(default=list, blank=True)  # SideEffect codes
+    side_effect_other = models.CharField(max_length=200, blank=True)
+    skip_reason = models.CharField(max_length=10, choices=SkipReason.choices, blank=True)
+    notes = models.TextField(blank=True)
+    # The plan's bounds when logged (kept so the flag still reads right after a plan change).
+    current_max_ma = models.DecimalField(max_digits=4, decimal_places=1, null=True, blank=True)
+    current_out_of_bounds = models.BooleanField(default=False)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+        indexes = [models.Index(fields=["patient", "day"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="skipped") | (Q(minutes__gte=1) & Q(minutes__lte=60)),
+                name="sessionlog_done_has_minutes",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.get_status_display()} on {self.day}"
+
+    @property
+    def is_extra(self) -> bool:
+        return self.planned_session_id is None
+
+    @property
+    def concerning(self) -> list[str]:
+        return [e for e in self.side_effects if e in CONCERNING_SIDE_EFFECTS]
+
+
+@track_patient_data()
+class CheckIn(models.Model):
+    """An HDSS check-in: the four-statement score for each treated area (``scores``:
+    area → 1–4) and an optional dryness rating per area (``dryness``: area → 0–10). The
+    patient checks in every two weeks; a specialist records one at each consultation."""
+
+    class Source(models.TextChoices):
+        PATIENT = "patient", _("Patient check-in")
+        CONSULTATION = "consultation", _("At a consultation")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="checkins")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="checkins"
+    )
+    day = models.DateField()
+    source = models.CharField(max_length=12, choices=Source.choices, default=Source.PATIENT)
+    scores = models.JSONField()
+    dryness = models.JSONField(default=dict, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "day", "source"], name="checkin_one_per_day_and_source"
+            )
+        ]
+
+    def __str__(self):
+        return f"Check-in {self.pk} on {self.day}"
+
+
+@track_patient_data()
+class Flag(models.Model):
+    """Something the specialist should look at. Events (a concerning side effect, a current
+    outside the plan, a response, a failure) raise a flag when they happen; conditions (low
+    adherence, no log for 10 days) are raised by the progress refresh and close themselves
+    when they no longer hold. ``key`` makes raising idempotent (one flag per occurrence)."""
+
+    class Kind(models.TextChoices):
+        SIDE_EFFECT_CONCERN = "side_effect_concern", _("Blisters or pain reported")
+        SIDE_EFFECT = "side_effect", _("Side effect reported")
+        CURRENT = "current", _("Current outside the plan")
+        RESPONSE = "response", _("Responding: consider maintenance")
+        FAILURE = "failure", _("No response after an adequate trial")
+        LOW_ADHERENCE = "low_adherence", _("Adherence below 60% (last 2 weeks)")
+        NO_LOG = "no_log", _("No session logged for 10 days")
+
+    class Severity(models.IntegerChoices):
+        INFO = 1, _("For review")
+        WARNING = 2, _("Needs attention")
+        URGENT = 3, _("Urgent")
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="flags")
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+    )
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    key = models.CharField(max_length=120)
+    area = models.CharField(max_length=20, blank=True)
+    detail = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    session_log = models.ForeignKey(
+        SessionLog, on_delete=models.PROTECT, null=True, blank=True, related_name="flags"
+    )
+    raised_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Empty when the flag closed by itself (the condition stopped holding).
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-severity", "raised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "kind", "key"], name="flag_unique_key")
+        ]
+        indexes = [models.Index(fields=["patient", "closed_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.patient_id})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class Progress(models.Model):
+    """A per-patient snapshot of adherence, HDSS and open flags, rewritten by
+    ``progress_refresh`` after every log, check-in and acknowledgement and once a day. Lists
+    (the specialist's dashboard) and the chart summary read it instead of recomputing.
+
+    Not change-tracked on purpose: it is a cache derived entirely from tracked rows (logs,
+    check-ins, flags, sessions) and is rewritten daily; history lives in those rows."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="progress"
+    )
+    plan = models.ForeignKey(Plan, on_delete=models.SET_NULL, null=True, related_name="+")
+    computed_on = models.DateField()  # the patient's "today" the numbers were counted on
+    phase = models.CharField(max_length=12, blank=True)
+    planned_phase = models.PositiveIntegerField(default=0)
+    done_phase = models.PositiveIntegerField(default=0)
+    planned_total = models.PositiveIntegerField(default=0)
+    done_total = models.PositiveIntegerField(default=0)
+    skipped_total = models.PositiveIntegerField(default=0)
+    missed_total = models.PositiveIntegerField(default=0)
+    planned_recent = models.PositiveIntegerField(default=0)  # last 14 days
+    done_recent = models.PositiveIntegerField(default=0)
+    last_log_day = models.DateField(null=True, blank=True)
+    last_checkin_day = models.DateField(null=True, blank=True)
+    checkin_due_on = models.DateField(null=True, blank=True)
+    baseline = models.JSONField(default=dict, blank=True)  # area → HDSS at the start
+    latest = models.JSONField(default=dict, blank=True)  # area → latest HDSS
+    open_flags = models.PositiveIntegerField(default=0)
+    top_severity = models.PositiveSmallIntegerField(default=0)
+    oldest_open_flag_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["-top_severity", "oldest_open_flag_at"])]
+
+    def __str__(self):
+        return f"Progress of patient {self.patient_id}"
+
+    @staticmethod
+    def _percent(done: int, planned: int) -> int | None:
+        return round(100 * min(done, planned) / planned) if planned else None
+
+    @property
+    def adherence_phase(self) -> int | None:
+        return self._percent(self.done_phase, self.planned_phase)
+
+    @property
+    def adherence_total(self) -> int | None:
+        return self._percent(self.done_total, self.planned_total)
+
+    @property
+    def adherence_recent(self) -> int | None:
+        return self._percent(self.done_recent, self.planned_recent)

@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import patient, specialist
+from .views import patient, specialist, tracking
 
 app_name = "treatments"
 
@@ -21,6 +21,10 @@ urlpatterns = [
     path(P + "plan/versions/<int:number>/", specialist.plan_version_page, name="version"),
     path(P + "notes/new/", specialist.note_new_page, name="note_new"),
     path(P + "notes/<int:note_id>/", specialist.note_page, name="note"),
+    path(P + "progress/", tracking.progress_specialist_page, name="progress_specialist"),
+    path(P + "check-in/", tracking.consultation_checkin_page, name="checkin_consultation"),
+    path(P + "flags/<int:flag_id>/", tracking.flag_ack_page, name="flag_ack"),
+    path("specialist/dashboard/", tracking.dashboard_page, name="dashboard"),
     # Patients and guardians
     path("treatment/", patient.my_treatment_page, name="my_treatment"),
     path(
@@ -31,6 +35,12 @@ urlpatterns = [
         patient.feed_manage_page,
         name="feed_manage",
     ),
+    path("treatment/sessions/<int:session_id>/log/", tracking.session_log_page, name="log_session"),
+    path("treatment/logs/<int:log_id>/", tracking.log_page, name="log"),
+    path("treatment/<int:patient_id>/extra-session/", tracking.extra_log_page, name="log_extra"),
+    path("treatment/<int:patient_id>/check-in/", tracking.checkin_page, name="checkin"),
+    path("treatment/<int:patient_id>/progress/", tracking.progress_page, name="progress"),
+    path("treatment/<int:patient_id>/progress.csv", tracking.export_csv, name="progress_export"),
     # Public: the secret token is the key (scrubbed from logs: "/t/<token>").
     path("treatment/feed/t/<str:token>.ics", patient.calendar_feed, name="feed"),
 ]

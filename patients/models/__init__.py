@@ -14,6 +14,7 @@ from .booking import (
     WorkingHours,
 )
 from .intake import Consent, Intake, Screen, ScreenCorrection
+from .outcomes import RecordedOutcome
 from .profile import Patient, ReminderChannel
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "ConsultationType",
     "Intake",
     "Patient",
+    "RecordedOutcome",
     "ReminderChannel",
     "Screen",
     "ScreenCorrection",

@@ -15,6 +15,7 @@ from treatments.rules import ProfileError, validate_profile
 from ..consent import INTAKE_CONSENT_VERSION, intake_consent_sha256
 from ..models import Consent, Intake, Patient, Screen
 from ..questionnaire import STEPS, build_profile, incomplete_steps
+from .outcomes import recorded_tried
 from .screens import screen_make
 
 
@@ -89,7 +90,7 @@ def intake_submit(
             _("Some questions still need an answer. Please finish the steps listed below."),
             steps=missing,
         )
-    build = build_profile(intake.answers, age=age)
+    build = build_profile(intake.answers, age=age, recorded=recorded_tried(patient.pk))
     try:
         validate_profile(build.profile)
     except ProfileError as exc:

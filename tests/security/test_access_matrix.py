@@ -56,6 +56,10 @@ def kwargs_for(route, o):
         "who": str(o.specialist.pk),
         "time_off_pk": o.time_off.pk,
         "token": o.feed.token if route.name == "treatments:feed" else "not-a-real-token",
+        "session_id": o.session.pk,
+        "log_id": o.log.pk,
+        "flag_id": o.flag.pk,
+        "message_id": 999999,  # notify's retry is POST-only: a GET is 405 whatever the id
         "pk": getattr(o, PK_MEANS.get(route.name, "appointment")).pk,
     }
     return {param: values[param] for param in route.params}
@@ -127,6 +131,20 @@ EXPECTED = {
     "treatments:my_sessions_ics": "L 2 4 4 3 3 3 4",
     "treatments:feed_manage": "L 2 4 4 3 3 3 4",
     "treatments:feed": "2 2 2 2 2 2 2 2",
+    "notify:deliveries": "L 3 3 3 2 2 3 2",
+    "notify:delivery_retry": "L 5 5 5 5 5 5 5",
+    # Public: the signed token is the key (a made-up one gets the clear "link not valid" page).
+    "reminder_preferences": "0 0 0 0 0 0 0 0",
+    "treatments:dashboard": "L 3 3 3 2 2 3 2",
+    "treatments:progress_specialist": "L 3 3 3 2 2 3 2",
+    "treatments:checkin_consultation": "L 3 3 3 3 2 3 2",
+    "treatments:flag_ack": "L 3 3 3 3 2 3 2",
+    "treatments:log_session": "L 2 4 4 3 3 3 4",
+    "treatments:log": "L 2 4 4 3 3 3 4",
+    "treatments:log_extra": "L 2 4 4 3 3 3 4",
+    "treatments:checkin": "L 2 4 4 3 3 3 4",
+    "treatments:progress": "L 2 4 4 3 3 3 4",
+    "treatments:progress_export": "L 2 4 4 3 3 3 4",
 }
 
 ROUTES = [r for r in walk() if r.name and not r.path.startswith(("/accounts/", "/admin/"))]

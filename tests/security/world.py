@@ -64,8 +64,39 @@ def build_world():
         end=local_time(day + dt.timedelta(days=20), 12),
         created_by=users.staff,
     )
+    # Progress tracking (issue 7): a session, its log with a side effect, and the flag it raised
+    # (rows made directly: the plan may start tomorrow in the patient's zone).
+    from treatments.models import Flag, PlannedSession, SessionLog
+
+    session = PlannedSession.objects.filter(plan=plan, kind="session").order_by("day").first()
+    log = SessionLog.objects.create(
+        patient=a,
+        plan=plan,
+        planned_session=None,
+        item=session.item,
+        status="done",
+        day=session.day,
+        minutes=20,
+        current_ma=12,
+        areas=["palmar"],
+        side_effects=["redness"],
+        logged_by=users.patient_a,
+    )
+    flag = Flag.objects.create(
+        patient=a,
+        plan=plan,
+        kind=Flag.Kind.SIDE_EFFECT,
+        severity=Flag.Severity.INFO,
+        key=f"log:{log.pk}:redness",
+        detail="Redness.",
+        session_log=log,
+        raised_at=timezone.now(),
+    )
     objects = SimpleNamespace(
         a=a,
+        session=session,
+        log=log,
+        flag=flag,
         b=b,
         child=child,
         appointment=appointment,

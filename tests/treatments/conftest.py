@@ -54,3 +54,15 @@ def screened(patient):
     at 18:00) with a reviewed, cleared screen: hands and feet HDSS 3, iontophoresis ok for both."""
     make_screen(patient, areas={"palmar": 3, "plantar": 3})
     return patient
+
+
+# --- Progress tracking (issue 7) --------------------------------------------------------------
+@pytest.fixture
+def home_plan(screened, specialist_user):
+    """Ann's home iontophoresis plan for the hands from Monday 2 March 2026: Mon/Wed/Fri at
+    18:00 Los Angeles, 20 min, up to 12 mA."""
+    from treatments.services import plan_assign
+
+    return plan_assign(
+        patient_id=screened.pk, items=[ion()], user=specialist_user, now=at(MONDAY, 9)
+    )

@@ -87,9 +87,10 @@ def test_a_missing_patient_is_a_404(specialist_client, suffix):
     assert specialist_client.get(f"/specialist/patients/999999/{suffix}").status_code == 404
 
 
-def test_the_specialists_home_is_the_patient_list(specialist_client):
+def test_the_specialists_home_is_the_attention_dashboard(specialist_client):
+    # Issue 7 moved the specialists' start page from the patient list to the dashboard.
     response = specialist_client.get("/home/")
-    assert response.status_code == 302 and response.url == "/specialist/patients/"
+    assert response.status_code == 302 and response.url == "/specialist/dashboard/"
 
 
 def test_opening_the_chart_is_in_the_access_log(specialist_client, with_plan, specialist_user):

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from clinic.accounts.permissions import patient_required
 from patients.services.intake import clinic_today
 
-from .. import selectors
+from .. import progress_data, selectors
 from ..ics import calendar_bytes
 from ..patient_text import plain_item
 from ..services import calendar_feed_create, calendar_feed_revoke
@@ -31,6 +31,7 @@ CALENDAR_PAST_DAYS = 30
 @patient_required
 def my_treatment_page(request):
     rows = selectors.my_treatment(request.user, today=clinic_today())
+    progress_data.to_log(rows, today_of=patient_today)  # issue 7: logging and check-ins
     for row in rows:
         row["plain"] = [plain_item(i) for i in row["items"]]
         if row["feed"] is not None:

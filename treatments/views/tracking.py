@@ -1,0 +1,522 @@
+"""Session logs, HDSS check-ins and progress: the patient's pages (/treatment/…) and the
+specialist's dashboard, progress page, flags and consultation check-in (/specialist/…).
+
+Patients and guardians reach only their own and their dependants' records (anything else is
+a 404). Staff and specialists read; only specialists acknowledge flags or record a check-in.
+Every page that shows a patient's data to a clinician records the read."""
+
+import csv
+import io
+import zoneinfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from clinic.accounts.permissions import clinician_required, patient_required, permission_required
+from clinic.audit.services import access_record, access_record_many
+from patients.labels import AREA_LABELS
+from patients.models import Patient
+
+from .. import progress_data, selectors
+from ..forms_tracking import AcknowledgeForm, CheckInForm, DashboardForm, DoneForm, SkipForm
+from ..models import CheckIn, Flag, PlannedSession, SessionLog, Setting, SideEffect
+from ..progress_data import home_ion_items, treated_areas
+from ..services.sessions import patient_today
+from ..services.tracking import (
+    EDIT_WINDOW,
+    TrackingError,
+    checkin_record,
+    editable,
+    flag_acknowledge,
+    session_log_create,
+    session_log_edit,
+)
+
+specialist_required = permission_required("accounts.assign_plans")
+
+
+def _clinic_zone():
+    return zoneinfo.ZoneInfo(settings.CLINIC_TIME_ZONE)
+
+
+PAGE_SIZE = 25
+
+
+# --- Patients ---------------------------------------------------------------------------------
+def _own_patient(request, patient_id) -> Patient:
+    return get_object_or_404(
+        selectors.patients_for_user(request.user).select_related("plan__current_version"),
+        pk=patient_id,
+    )
+
+
+def _show_errors(request, form, exc: TrackingError) -> None:
+    for message in exc.messages:
+        form.add_error(None, message)
+
+
+def _log_areas(patient) -> list[str]:
+    plan = selectors._plan_of(patient)
+    if plan is None or plan.current_version_id is None:
+        return []
+    return treated_areas(home_ion_items(plan.current_version.items.all()))
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+def session_log_page(request, session_id):
+    """Log one planned home session: "Done as planned" (the second tap), done with details,
+    or skipped with a reason."""
+    session = get_object_or_404(
+        PlannedSession.objects.select_related("item", "plan__patient").filter(
+            plan__patient__in=selectors.patients_for_user(request.user),
+            kind=PlannedSession.Kind.SESSION,
+            setting=Setting.HOME,
+            status=PlannedSession.Status.PLANNED,
+        ),
+        pk=session_id,
+    )
+    patient = session.plan.patient
+    existing = SessionLog.objects.filter(planned_session=session).first()
+    if existing is not None:
+        return redirect("treatments:log", log_id=existing.pk)
+    item = session.item
+    action = request.POST.get("action") if request.method == "POST" else None
+    done_initial = {
+        "minutes": session.duration_minutes or item.session_minutes,
+        "current_ma": item.current_ma,
+        "areas": list(item.areas),
+        "side_effects": [SideEffect.NONE],
+    }
+    done_form = DoneForm(
+        data=request.POST if action == "done" else None,
+        initial=done_initial,
+        areas=list(item.areas),
+        ask_day=False,
+        prefix="done",
+    )
+    skip_form = SkipForm(data=request.POST if action == "skipped" else None, prefix="skip")
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            if action == "as_planned":
+                session_log_create(
+                    user=request.user,
+                    patient_id=patient.pk,
+                    planned_session_id=session.pk,
+                    as_planned=True,
+                )
+            elif action == "done" and done_form.is_valid():
+                session_log_create(
+                    user=request.user,
+                    patient_id=patient.pk,
+                    planned_session_id=session.pk,
+                    entry=done_form.entry(),
+                )
+            elif action == "skipped" and skip_form.is_valid():
+                session_log_create(
+                    user=request.user,
+                    patient_id=patient.pk,
+                    planned_session_id=session.pk,
+                    entry=skip_form.entry(),
+                )
+            else:
+                raise TrackingError(_("Please check the answers marked below."))
+        except TrackingError as exc:
+            errors = exc.messages
+        else:
+            messages.success(
+                request,
+                _("Skipped session saved. Thank you for telling us.")
+                if action == "skipped"
+                else _("Session logged. Well done!"),
+            )
+            return redirect(reverse("treatments:my_treatment") + f"#log-{patient.pk}")
+    return render(
+        request,
+        "treatments/patient/log_session.html",
+        {
+            "patient": patient,
+            "session": session,
+            "item": item,
+            "done_form": done_form,
+            "skip_form": skip_form,
+            "errors": errors,
+            "open": action,
+            "areas": ", ".join(str(AREA_LABELS[a]).lower() for a in item.areas),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+def extra_log_page(request, patient_id):
+    """Log a session that was not on the calendar (or done on another day)."""
+    patient = _own_patient(request, patient_id)
+    areas = _log_areas(patient)
+    if not areas:
+        messages.info(request, _("Your plan has no home sessions to log."))
+        return redirect("treatments:my_treatment")
+    items = home_ion_items(patient.plan.current_version.items.all())
+    today = patient_today(patient)
+    form = DoneForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={
+            "day": today,
+            "minutes": items[0].session_minutes,
+            "current_ma": items[0].current_ma,
+            "areas": list(items[0].areas),
+            "side_effects": [SideEffect.NONE],
+        },
+        areas=areas,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session_log_create(user=request.user, patient_id=patient.pk, entry=form.entry())
+        except TrackingError as exc:
+            _show_errors(request, form, exc)
+        else:
+            messages.success(request, _("Extra session logged."))
+            return redirect("treatments:progress", patient_id=patient.pk)
+    return render(
+        request,
+        "treatments/patient/log_extra.html",
+        {"patient": patient, "form": form, "today": today},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+def log_page(request, log_id):
+    """A logged session: editable for 48 hours after logging it, then read-only."""
+    log = progress_data.log_for_user(request.user, log_id)
+    can_edit = editable(log)
+    action = request.POST.get("action") if request.method == "POST" else None
+    done_form = skip_form = None
+    errors: list[str] = []
+    if can_edit:
+        areas = list(log.item.areas)
+        done_initial = {
+            "day": log.day,
+            "minutes": log.minutes or log.item.session_minutes,
+            "current_ma": log.current_ma if log.current_ma is not None else log.item.current_ma,
+            "areas": log.areas if log.status == "done" else areas,
+            "side_effects": log.side_effects or [SideEffect.NONE],
+            "side_effect_other": log.side_effect_other,
+            "notes": log.notes if log.status == "done" else "",
+        }
+        done_form = DoneForm(
+            data=request.POST if action == "done" else None,
+            initial=done_initial,
+            areas=areas,
+            ask_day=log.is_extra,
+            prefix="done",
+        )
+        skip_form = SkipForm(
+            data=request.POST if action == "skipped" else None,
+            initial={"skip_reason": log.skip_reason, "notes": log.notes}
+            if log.status == "skipped"
+            else None,
+            prefix="skip",
+        )
+    if request.method == "POST":
+        if not can_edit:
+            messages.error(request, _("This log can no longer be changed (48 hours have passed)."))
+            return redirect("treatments:log", log_id=log.pk)
+        try:
+            if action == "done" and done_form.is_valid():
+                entry = done_form.entry()
+            elif action == "skipped" and skip_form.is_valid():
+                entry = skip_form.entry(log.day)
+            else:
+                raise TrackingError(_("Please check the answers marked below."))
+            session_log_edit(user=request.user, log_id=log.pk, entry=entry)
+        except TrackingError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("Your changes are saved."))
+            return redirect("treatments:progress", patient_id=log.patient_id)
+    return render(
+        request,
+        "treatments/patient/log.html",
+        {
+            "log": log,
+            "patient": log.patient,
+            "can_edit": can_edit,
+            "editable_until": log.created_at + EDIT_WINDOW,
+            "done_form": done_form,
+            "skip_form": skip_form,
+            "errors": errors,
+            "open": action,
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@patient_required
+def checkin_page(request, patient_id):
+    """The two-weekly HDSS check-in: one of the four sentences per treated area."""
+    patient = _own_patient(request, patient_id)
+    plan = selectors._plan_of(patient)
+    if plan is None or plan.current_version_id is None:
+        messages.info(request, _("There is no treatment plan to check in for yet."))
+        return redirect("treatments:my_treatment")
+    areas = treated_areas(plan.current_version.items.all())
+    today = patient_today(patient)
+    earlier = CheckIn.objects.filter(
+        patient=patient, day=today, source=CheckIn.Source.PATIENT
+    ).first()
+    initial = {}
+    if earlier is not None:
+        initial = {f"{a}-hdss": v for a, v in earlier.scores.items()}
+        initial.update({f"{a}-dryness": v for a, v in earlier.dryness.items()})
+    form = CheckInForm(
+        data=request.POST if request.method == "POST" else None, initial=initial, areas=areas
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin_record(
+                user=request.user,
+                patient_id=patient.pk,
+                scores=form.scores(),
+                dryness=form.dryness(),
+            )
+        except TrackingError as exc:
+            _show_errors(request, form, exc)
+        else:
+            messages.success(request, _("Thank you: your check-in is saved."))
+            return redirect("treatments:progress", patient_id=patient.pk)
+    elif request.method == "POST":
+        form.add_error(None, _("Please choose a sentence for each area."))
+    return render(
+        request,
+        "treatments/patient/checkin.html",
+        {"patient": patient, "form": form, "earlier": earlier},
+    )
+
+
+@require_safe
+@patient_required
+def progress_page(request, patient_id):
+    patient = _own_patient(request, patient_id)
+    today = patient_today(patient)
+    data = progress_data.summary(patient, today=today, with_charts=True)
+    return render(
+        request,
+        "treatments/patient/progress.html",
+        {"patient": patient, "data": data, "today": today},
+    )
+
+
+SIDE_EFFECT_NAMES = dict(SideEffect.choices)
+
+
+@require_safe
+@patient_required
+def export_csv(request, patient_id):
+    """The patient's own sessions and check-ins as one CSV file (a "record" column tells
+    them apart)."""
+    patient = _own_patient(request, patient_id)
+    logs, checkins = progress_data.export_rows(patient)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    areas = list(AREA_LABELS)
+    writer.writerow(
+        [
+            "record",
+            "date",
+            "planned",
+            "status",
+            "minutes",
+            "current_ma",
+            "areas",
+            "side_effects",
+            "side_effect_other",
+            "skip_reason",
+            "notes",
+            *[f"hdss_{a}" for a in areas],
+            *[f"dryness_{a}" for a in areas],
+            "checkin_source",
+        ]
+    )
+    blank = [""] * (2 * len(areas) + 1)
+    for log in logs:
+        writer.writerow(
+            [
+                "session",
+                log.day.isoformat(),
+                "no" if log.is_extra else "yes",
+                log.status,
+                log.minutes or "",
+                log.current_ma if log.current_ma is not None else "",
+                " ".join(log.areas),
+                " ".join(log.side_effects),
+                _csv_text(log.side_effect_other),
+                log.skip_reason,
+                _csv_text(log.notes),
+                *blank,
+            ]
+        )
+    for c in checkins:
+        writer.writerow(
+            [
+                "checkin",
+                c.day.isoformat(),
+                *[""] * 9,
+                *[c.scores.get(a, "") for a in areas],
+                *[c.dryness.get(a, "") for a in areas],
+                c.source,
+            ]
+        )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-sessions-and-check-ins.csv"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _csv_text(text: str) -> str:
+    """Free text as a spreadsheet shows it, never as a formula (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# --- Specialists ------------------------------------------------------------------------------
+@require_safe
+@clinician_required
+def dashboard_page(request):
+    """Patients needing attention: the user's own by default, everyone's on the switch."""
+    form = DashboardForm(data=request.GET)
+    scope = form.cleaned_data.get("scope", "") if form.is_valid() else ""
+    is_specialist = request.user.has_perm("accounts.assign_plans")
+    if not is_specialist:
+        scope = "all"  # staff have no patients of their own
+    patients = progress_data.dashboard_patients(user=request.user, scope=scope)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    access_record_many(request=request, items=[(p, p) for p in page.object_list])
+    for p in page.object_list:
+        p.hdss_rows = [
+            (AREA_LABELS.get(a, a), start, p.progress.latest.get(a))
+            for a, start in p.progress.baseline.items()
+        ]
+    return render(
+        request,
+        "treatments/specialist/dashboard.html",
+        {
+            "form": form,
+            "scope": scope,
+            "page": page,
+            "is_specialist": is_specialist,
+            "clinic_tz": _clinic_zone(),
+            "counts": progress_data.dashboard_counts(user=request.user) if is_specialist else {},
+        },
+    )
+
+
+@require_safe
+@clinician_required
+def progress_specialist_page(request, patient_id):
+    patient = get_object_or_404(
+        Patient.objects.select_related("plan__current_version", "user"), pk=patient_id
+    )
+    access_record(request=request, obj=patient, patient=patient)
+    today = patient_today(patient)
+    data = progress_data.summary(patient, today=today, with_charts=True)
+    return render(
+        request,
+        "treatments/specialist/progress.html",
+        {
+            "patient": patient,
+            "data": data,
+            "today": today,
+            "flags": progress_data.flags_for(patient),
+            "can_act": request.user.has_perm("accounts.assign_plans"),
+            "clinic_tz": _clinic_zone(),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@clinician_required
+@specialist_required
+def flag_ack_page(request, patient_id, flag_id):
+    """Acknowledge a flag with a note (GET shows it and asks; only POST closes it)."""
+    flag = get_object_or_404(
+        Flag.objects.select_related("patient", "session_log", "closed_by"),
+        patient_id=patient_id,
+        pk=flag_id,
+    )
+    patient = flag.patient
+    access_record(request=request, obj=flag, patient=patient)
+    form = AcknowledgeForm(data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and flag.is_open and form.is_valid():
+        try:
+            flag_acknowledge(user=request.user, flag_id=flag.pk, note=form.cleaned_data["note"])
+        except TrackingError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Flag acknowledged."))
+            back = request.POST.get("back")
+            if back == "progress":
+                return redirect("treatments:progress_specialist", patient_id=patient.pk)
+            return redirect("treatments:dashboard")
+    return render(
+        request,
+        "treatments/specialist/flag_ack.html",
+        {
+            "patient": patient,
+            "flag": flag,
+            "form": form,
+            "back": request.GET.get("back") or request.POST.get("back", ""),
+            "suggest_maintenance": flag.kind == Flag.Kind.RESPONSE,
+            "suggest_review": flag.kind == Flag.Kind.FAILURE,
+            "clinic_tz": _clinic_zone(),
+        },
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@clinician_required
+@specialist_required
+def consultation_checkin_page(request, patient_id):
+    """The specialist records the HDSS of each treated area at a consultation."""
+    patient = get_object_or_404(
+        Patient.objects.select_related("plan__current_version"), pk=patient_id
+    )
+    access_record(request=request, obj=patient, patient=patient)
+    plan = selectors._plan_of(patient)
+    if plan is None or plan.current_version_id is None:
+        messages.info(request, _("This patient has no plan yet."))
+        return redirect("treatments:chart", patient_id=patient.pk)
+    areas = treated_areas(plan.current_version.items.all())
+    today = patient_today(patient)
+    form = CheckInForm(
+        data=request.POST if request.method == "POST" else None,
+        initial={"day": today},
+        areas=areas,
+        ask_day=True,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin_record(
+                user=request.user,
+                patient_id=patient.pk,
+                scores=form.scores(),
+                dryness=form.dryness(),
+                source=CheckIn.Source.CONSULTATION,
+                day=form.cleaned_data["day"],
+            )
+        except TrackingError as exc:
+            _show_errors(request, form, exc)
+        else:
+            messages.success(request, _("The HDSS check-in is saved."))
+            return redirect("treatments:progress_specialist", patient_id=patient.pk)
+    return render(
+        request,
+        "treatments/specialist/checkin.html",
+        {"patient": patient, "form": form},
+    )
