@@ -18,6 +18,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from playwright.sync_api import expect
 
 from clinic.accounts.roles import Role
+from clinic.notify.services import reminders_dispatch
 from patients.models import Appointment, BookingPolicy, Screen, ScreenCorrection
 from patients.selectors.booking import (
     availability_load,
@@ -38,7 +39,7 @@ from tests.factories import (
 )
 from tests.support.pagecheck import DESKTOP, PHONE, PageChecks
 from treatments.defaults import default_item
-from treatments.models import Plan
+from treatments.models import CheckIn, Flag, Plan, PlannedSession, SessionLog
 from treatments.services import ItemSpec, plan_assign
 from treatments.services.sessions import patient_today
 
@@ -66,6 +67,14 @@ def mail_to(servers, address: str, subject: str, timeout: float = 30.0):
         f"no mail to {address} about {subject!r} in {timeout} s; got {got}\n"
         f"--- worker log ---\n{servers.worker.log_tail()}"
     )
+
+
+def session_time_soon() -> str:
+    """The clinic's wall-clock time in 10 minutes, "HH:MM", today (at the latest 23:59): a
+    plan assigned before then has a session today."""
+    now = dt.datetime.now(clinic_tz())
+    soon = min(now + dt.timedelta(minutes=10), now.replace(hour=23, minute=59))
+    return soon.strftime("%H:%M")
 
 
 def totp_now() -> str:
@@ -181,6 +190,13 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     checks.check("profile-first", patient_page=True)
     page.get_by_label("Full legal name").fill("Nora Quinn")
     page.get_by_label("Date of birth").fill("1994-06-02")
+    # Her home sessions a few minutes from now (so that today has one once she has a plan),
+    # and no quiet hours.
+    page.get_by_label(re.compile("Preferred time for home-session reminders", re.I)).fill(
+        session_time_soon()
+    )
+    page.get_by_label(re.compile("Quiet hours start", re.I)).fill("00:00")
+    page.get_by_label(re.compile("Quiet hours end", re.I)).fill("00:00")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Confirm")
     page.get_by_role("button", name="Confirm booking").click()
@@ -277,13 +293,61 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     page.get_by_role("link", name="My treatment").first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My treatment")
     expect(page.get_by_text("Tap-water iontophoresis")).to_be_visible()
-    expect(page.get_by_text("Coming up")).to_be_visible()
-    expect(page.locator(".upcoming-row").first).to_contain_text("Home session, 20 min")
+    expect(page.get_by_role("heading", name="Log your sessions")).to_be_visible()
     checks.check("my-treatment", patient_page=True, docs=True)
 
-    # Not on main yet: a session reminder email (branch `reminders`), logging a home session,
-    # an HDSS check-in and the progress chart (branch `tracking`), downloading the data as
-    # FHIR (branch `privacy`).
+    # Today's session reminder: at the session's time the dispatcher (beat runs it every
+    # minute; here its tick is run at that instant rather than waiting for it) hands the due
+    # reminder to the outbox, and the worker renders and emails it: time, place, a link.
+    today_session = PlannedSession.objects.get(
+        plan__patient__user__email="nora.quinn@example.com", day=patient_today(screen.patient)
+    )
+    assert reminders_dispatch(now=today_session.starts_at) == {"sent": 1}
+    reminder = mail_to(clinic_servers, "nora.quinn@example.com", "Your reminder for today")
+    text = smtp.text_of(reminder)
+    assert "at home" in text and "iontophoresis" not in text.lower(), text
+    link = re.search(r"https?://\S+/treatment/", text)
+    assert link, text
+    page.goto(link.group(0))
+
+    # Logs today's session: done, but with blisters.
+    page.get_by_role("link", name=re.compile("^Log the session of")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How did the session go?")
+    checks.check("log-session", patient_page=True, docs=True)
+    page.get_by_text("Done, but something was different").click()
+    done = page.locator("form", has=page.locator("input[name=action][value=done]"))
+    done.get_by_label("Minutes").fill("20")
+    done.get_by_label("Current reached (mA)").fill("12")
+    done.get_by_label("Hands (palms)").check()
+    done.get_by_label("None", exact=True).uncheck()
+    done.get_by_label("Blisters").check()
+    done.get_by_label("Notes (optional)").fill("Two small blisters on the right palm.")
+    checks.check("log-session-details", patient_page=True)
+    done.get_by_role("button", name="Save the session").click()
+    expect(page.get_by_role("status").first).to_contain_text("your specialist is told")
+    checks.check("session-logged", patient_page=True)
+    log = SessionLog.objects.get(patient__user__email="nora.quinn@example.com")
+    assert log.side_effects == ["blisters"]
+    assert Flag.objects.filter(patient=log.patient, closed_at__isnull=True).exists()
+
+    # A check-in, then the chart.
+    page.goto(live_site + "/treatment/")
+    page.get_by_role("link", name=re.compile("check-in|check in", re.I)).first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("How is your sweating now?")
+    hands = page.get_by_role("group", name="Hands (palms)")
+    hands.get_by_label(re.compile("tolerable but sometimes interferes")).check()
+    hands.get_by_label(re.compile("How dry is it now")).select_option("6")
+    checks.check("checkin", patient_page=True)
+    page.get_by_role("button", name="Save my check-in").click()
+    expect(page.get_by_text("Thank you: your check-in is saved.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My progress")
+    expect(
+        page.get_by_role("img", name=re.compile("Hands \\(palms\\): sweating score"))
+    ).to_be_visible()
+    checks.check("progress", patient_page=True, docs=True)
+    assert CheckIn.objects.get(patient=log.patient).scores == {"palmar": 2}
+
+    # Not on main yet: downloading her data as FHIR (branch `privacy`).
 
     checks.assert_clean()
 
@@ -304,7 +368,8 @@ def clinic_acts_on(screen, doctor):
         patient_name=patient.display_name,
         hdss=3,
     )
-    values["weekdays"] = tuple(int(d) for d in values["weekdays"])
+    # Three days a week starting today, so that today has a session.
+    values["weekdays"] = tuple(sorted((today + dt.timedelta(days=n)).weekday() for n in (0, 2, 4)))
     plan_assign(
         patient_id=patient.pk,
         items=[ItemSpec(treatment="iontophoresis", areas=("palmar",), **values)],
