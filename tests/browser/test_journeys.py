@@ -9,9 +9,11 @@ sideways scrolling and tap targets of at least 44 px. Screenshots go to
 test-artifacts/screenshots/<role>-<page>[-phone|-desktop].png.
 """
 
+import calendar
 import datetime as dt
 import re
 import time
+from decimal import Decimal
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
@@ -42,6 +44,7 @@ from treatments.defaults import default_item
 from treatments.models import CheckIn, Flag, Plan, PlannedSession, SessionLog
 from treatments.services import ItemSpec, plan_assign
 from treatments.services.sessions import patient_today
+from treatments.services.tracking import LogEntry, session_log_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -471,6 +474,9 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     page.context.set_default_timeout(10_000)
 
     log_in(page, checks, live_site, "ng@example.com", two_factor=True)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patients needing attention")
+    checks.check("dashboard-empty")
+    page.get_by_role("navigation").get_by_role("link", name="Patients", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Patients")
     checks.check("patients")
     page.get_by_role("link", name="Omar Haddad").click()
@@ -492,6 +498,12 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     expect(page.get_by_role("alert")).to_contain_text("at most 20 mA")
     checks.check("plan-details-error")
     page.get_by_label("Target current (mA)").fill("14")
+    # He starts today, three days a week from today (every other day).
+    today = patient_today(omar)
+    page.get_by_label("Start date").fill(today.isoformat())
+    days = {calendar.day_name[(today + dt.timedelta(days=n)).weekday()] for n in (0, 2, 4)}
+    for name in calendar.day_name:
+        page.get_by_label(name, exact=True).set_checked(name in days)
     page.get_by_role("button", name="Assign the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Session calendar")
     expect(page.get_by_text("The plan is assigned and its calendar is ready.")).to_be_visible()
@@ -525,7 +537,33 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     page.set_viewport_size(PHONE)
     checks.check("chart-override-phone")
 
-    # Not on main yet: the dashboard flag after the patient logs a session with blistering
-    # (branch `tracking`).
+    # Meanwhile Omar logs a session with blisters (the patient journey does this on its
+    # pages): the dashboard flags him.
+    session_log_create(
+        user=omar.user,
+        patient_id=omar.pk,
+        entry=LogEntry(
+            day=patient_today(omar),
+            minutes=30,
+            current_ma=Decimal("14"),
+            areas=("palmar", "plantar"),
+            side_effects=("blisters",),
+            notes="Two small blisters on the left palm.",
+        ),
+    )
+    page.set_viewport_size(DESKTOP)
+    page.get_by_role("navigation").get_by_role("link", name="Dashboard").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Patients needing attention")
+    card = page.locator(".attention-patient", has_text="Omar Haddad")
+    expect(card.get_by_text("Blisters or pain reported")).to_be_visible()
+    checks.check("dashboard", docs=True)
+    card.get_by_role("link", name=re.compile("Acknowledge: Blisters")).click()
+    expect(page.get_by_text("Two small blisters on the left palm.")).to_be_visible()
+    checks.check("flag")
+    page.get_by_label(re.compile("Note")).fill("Called Omar: pause a week, then 10 mA.")
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.get_by_text("Flag acknowledged.")).to_be_visible()
+    flag = Flag.objects.get(patient=omar, kind="side_effect_concern")
+    assert flag.closed_by == clinic["doctor"]
 
     checks.assert_clean()
