@@ -27,7 +27,7 @@ from clinic.notify.reminders import Audience, ReminderContext, ReminderKind, loc
 from .models import PlannedSession, SessionLog, Setting
 
 KIND = "session-not-logged"
-TOPIC = "session-nudge"
+TOPIC = "session_nudges"
 MORNING = datetime.time(9, 0)
 CHANNELS = {"email": {"email"}, "sms": {"sms"}, "both": {"email", "sms"}}
 

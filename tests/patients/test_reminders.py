@@ -294,7 +294,8 @@ def test_posting_saves_the_preferences(client, booking_world):
     patient = Patient.objects.get(pk=booking_world.patient.pk)
     assert patient.home_session_time == dt.time(19, 30)
     assert (patient.quiet_hours_start, patient.quiet_hours_end) == (dt.time(22), dt.time(7))
-    assert patient.reminder_opt_outs == ["clinic_visits", "home_sessions"]
+    # Every topic not ticked is turned off, the "not logged yet?" nudge included.
+    assert patient.reminder_opt_outs == ["clinic_visits", "home_sessions", "session_nudges"]
 
 
 def test_choosing_sms_adds_sms_rows_to_the_pending_reminders(client, booking_world, frozen_now):

@@ -145,6 +145,11 @@ EXPECTED = {
     "treatments:checkin": "L 2 4 4 3 3 3 4",
     "treatments:progress": "L 2 4 4 3 3 3 4",
     "treatments:progress_export": "L 2 4 4 3 3 3 4",
+    "patients:my_data": "L 2 2 2 3 3 3 2",
+    "patients:my_data_file": "L 2 4 4 3 3 3 4",
+    "patients:close_account": "L 2 2 2 3 3 3 3",
+    "records:export": "L 3 3 3 2 2 3 2",
+    "records:closures": "L 3 3 3 2 2 3 2",
 }
 
 ROUTES = [r for r in walk() if r.name and not r.path.startswith(("/accounts/", "/admin/"))]
