@@ -121,7 +121,7 @@ def test_a_text_message_patient_gets_an_sms_only(
     assert set(Reminder.objects.filter(kind=KIND).values_list("channel", flat=True)) == {"sms"}
 
 
-def test_the_nudge_carries_no_clinical_detail(screened, home_plan):
+def test_S13_the_nudge_carries_no_clinical_detail(screened, home_plan):
     screened.preferred_name = ""
     screened.legal_name = f"Ann {CANARIES[4]}"
     screened.save()
