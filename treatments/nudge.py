@@ -102,8 +102,7 @@ def render(session: PlannedSession, ctx: ReminderContext) -> Rendered:
         return Rendered(subject="", text=text)
     greeting = _("Hello %(name)s,") % {"name": ctx.first_name} if ctx.first_name else _("Hello,")
     lines = {
-        "ask": _("Did your home session on %(day)s happen? It isn't logged yet.")
-        % {"day": day},
+        "ask": _("Did your home session on %(day)s happen? It isn't logged yet.") % {"day": day},
         "how": _("If you did it, logging it takes two taps. If you skipped it, that's fine: "),
         "how2": _("just tell us, it helps your specialist plan with you."),
         "call": _("Questions? Call us at %(phone)s.") % {"phone": ctx.clinic_phone},
