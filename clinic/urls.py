@@ -25,6 +25,7 @@ urlpatterns = [
     path("staff/calendar/", include("patients.urls_calendar")),
     path("", include("treatments.urls")),
     path("staff/deliveries/", include("clinic.notify.urls")),
+    path("reminders/", include("patients.urls_reminders")),
 ]
 
 handler400 = "clinic.views.error_400"

@@ -12,14 +12,22 @@ class PatientsConfig(AppConfig):
         from clinic import navigation, views
         from clinic.notify.registry import register_renderer
 
-        from . import booking_demo, demo, notifications
+        from . import booking_demo, demo, demo_reminders, notifications
         from . import demo_intake as intake_demo
 
         NavEntry = navigation.NavEntry
         register_renderer("patients.claim", notifications.render_claim_invitation)
+        # Reminders: consultations 24 h and 2 h before, in-clinic treatment visits 24 h before.
+        from clinic.notify.reminders import register_kind
+
+        from . import reminders
+
+        for kind in reminders.KINDS:
+            register_kind(kind)
         clinic_demo.register(20, "patients", demo.build)
         clinic_demo.register(30, "booking", booking_demo.build)
         clinic_demo.register(40, "intake", intake_demo.build)
+        clinic_demo.register(45, "reminders", demo_reminders.build)
 
         # Each role's start page (first match wins): staff review screens first.
         views.HOME_BY_PERMISSION.append(("accounts.act_as_patient", "patients:home"))

@@ -11,18 +11,22 @@ class TreatmentsConfig(AppConfig):
         from clinic import demo as clinic_demo
         from clinic import navigation, views
 
-        from . import demo, demo_tracking
+        from . import demo, demo_inclinic, demo_tracking
 
         # Treatment plans: the specialist's patient list and chart, the patient's plan.
         clinic_demo.register(60, "treatments", demo.build)
+        clinic_demo.register(61, "treatments-inclinic", demo_inclinic.build)
         # Logged sessions, check-ins and flags (issue 7): after the plans exist.
         clinic_demo.register(70, "tracking", demo_tracking.build)
-        # The "not logged yet?" nudge the morning after a home session (issue 7).
+        # Reminders: home sessions at the patient's preferred time on the session day, and
+        # the "not logged yet?" nudge the morning after.
         from clinic.notify.reminders import register_kind
 
+        from . import reminders
         from .nudge import NUDGE
 
-        register_kind(NUDGE)
+        for kind in (*reminders.KINDS, NUDGE):
+            register_kind(kind)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         # ... or rather at their dashboard of patients needing attention (issue 7).

@@ -21,6 +21,8 @@ FIELD_LABELS = {
     "start_date": "start",
     "maintenance_from": "maintenance from",
     "water": "water",
+    "clinic_time": "time in the clinic",
+    "clinician_id": "clinician",
     "instructions": "instructions",
     "procedure_date": "procedure date",
     "review_date": "review date",
@@ -53,6 +55,8 @@ def _value(field: str, value) -> str:
         return value.isoformat()
     if field == "instructions":
         return "edited"
+    if field == "clinic_time":
+        return value.strftime("%H:%M")
     return str(value)
 
 
@@ -63,7 +67,10 @@ def item_line(item) -> str:
     head = f"{area_names(item.areas)}: {name}"
     if item.treatment == "iontophoresis":
         parts = [
-            "at home" if item.setting == "home" else "in the clinic",
+            "at home"
+            if item.setting == "home"
+            else "in the clinic"
+            + (f" at {item.clinic_time:%H:%M}" if getattr(item, "clinic_time", None) else ""),
             _value("session_minutes", item.session_minutes),
             _value("current_ma", item.current_ma) + (" pulsed" if item.pulsed else ""),
             f"{weekday_names(item.weekdays)} × {item.initial_weeks} weeks from "
@@ -99,6 +106,9 @@ def changes(previous: list, current: list) -> list[str]:
             if a != b and not (a in (None, "") and b in (None, "")):
                 if field in ("instructions", "reason"):
                     diffs.append(f"{label} edited")
+                elif field == "clinician_id":
+                    names = _clinician_names(a, b)
+                    diffs.append(f"{label} {names.get(a, '—')} → {names.get(b, '—')}")
                 else:
                     diffs.append(f"{label} {_value(field, a)} → {_value(field, b)}")
         if diffs:
@@ -114,3 +124,9 @@ def changes(previous: list, current: list) -> list[str]:
 
 def _key(item) -> tuple:
     return (item.treatment, tuple(sorted(item.areas)))
+
+
+def _clinician_names(*ids) -> dict:
+    from patients.models import Specialist
+
+    return dict(Specialist.objects.filter(pk__in=ids).values_list("pk", "display_name"))

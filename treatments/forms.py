@@ -126,15 +126,33 @@ class IontophoresisForm(forms.Form):
     start_date = forms.DateField(label=_("Start date"), widget=_date_widget())
     water = forms.ChoiceField(label=_("Water advice"), choices=Water.choices)
     review_date = forms.DateField(label=_("Review consultation"), widget=_date_widget())
+    clinic_time = forms.TimeField(
+        label=_("In the clinic: time of day"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+        help_text=_("Clinic time. Only for sessions in the clinic."),
+    )
+    clinician = forms.TypedChoiceField(
+        label=_("In the clinic: who runs the sessions"),
+        required=False,
+        coerce=int,
+        empty_value=None,
+        help_text=_("Only for sessions in the clinic."),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, clinicians=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["clinician"].choices = [("", _("Choose…")), *clinicians]
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         third = "col-sm-6 col-lg-4"
         self.helper.layout = Layout(
             InlineRadios("setting"),
+            Row(
+                Column("clinic_time", css_class=third),
+                Column("clinician", css_class="col-sm-6 col-lg-8"),
+            ),
             Row(
                 Column("session_minutes", css_class=third),
                 Column("current_ma", css_class=third),

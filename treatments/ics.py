@@ -34,7 +34,10 @@ def calendar_bytes(sessions: list[PlannedSession], *, link: str, name: str) -> b
         event.add("sequence", session.revision)
         event.add("dtstamp", stamp)
         event.add("summary", _title(session))
-        if session.starts_at is not None:
+        if session.appointment_id is not None:  # a treatment visit: its booked time
+            event.add("dtstart", session.appointment.start)
+            event.add("dtend", session.appointment.end)
+        elif session.starts_at is not None:
             event.add("dtstart", session.starts_at)
             minutes = session.duration_minutes or 30
             event.add("dtend", session.starts_at + datetime.timedelta(minutes=minutes))
@@ -46,12 +49,14 @@ def calendar_bytes(sessions: list[PlannedSession], *, link: str, name: str) -> b
         if session.setting == Setting.CLINIC:
             event.add("location", settings.CLINIC_ADDRESS)
         description = _("Details: %(link)s") % {"link": link}
-        if session.setting == Setting.CLINIC and session.starts_at is None:
+        if session.setting == Setting.CLINIC and session.actual_start is None:
             description = _("The clinic will arrange the time with you. ") + description
         event.add("description", description)
         event.add(
             "status",
-            "CANCELLED" if session.status == PlannedSession.Status.CANCELLED else "CONFIRMED",
+            "CANCELLED"
+            if session.status == PlannedSession.Status.CANCELLED or session.visit_cancelled
+            else "CONFIRMED",
         )
         cal.add_component(event)
     return cal.to_ical()

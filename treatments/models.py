@@ -8,10 +8,11 @@ regeneration after a change moves, cancels or adds future sessions and never tou
 A session's ``revision`` goes up whenever its time moves or it is cancelled, so reminders
 (a later feature) can key on (session, revision).
 
-In-clinic sessions are meant to point to an appointment of kind "treatment visit" in the
-patients app's appointment table (the booking feature). That table does not exist on this branch
-yet, so in-clinic sessions are dated without a time and shown as "time to be arranged";
-adding ``PlannedSession.appointment`` is the remaining step once booking is merged.
+In-clinic iontophoresis sessions are appointments of kind "treatment visit" in the patients
+app's appointment table, at the time of day the specialist chose for the item (clinic time zone)
+with the item's clinician, so the one no-overlap rule keeps them clear of consultations; the
+planned session points to its appointment (``PlannedSession.appointment``). Procedures and
+review consultations are dated and booked separately ("time to be arranged").
 """
 
 import secrets
@@ -22,7 +23,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from clinic.audit.history import track_patient_data
-from patients.models import Patient, Screen
+from patients.models import Appointment, Patient, Screen, Specialist
 
 TREATMENT_CHOICES = [
     ("aluminium_chloride", _("Aluminium chloride")),
@@ -152,6 +153,11 @@ class PlanItem(models.Model):
     start_date = models.DateField(null=True, blank=True)
     maintenance_from = models.DateField(null=True, blank=True)  # initial phase ended early
     water = models.CharField(max_length=16, choices=Water.choices, blank=True)
+    # In-clinic sessions: the time of day (clinic's wall clock) and who runs them.
+    clinic_time = models.TimeField(null=True, blank=True)
+    clinician = models.ForeignKey(
+        Specialist, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Other treatments: instructions, prescription note, procedure notes or referral letter.
     instructions = models.TextField(blank=True)
     procedure_date = models.DateField(null=True, blank=True)  # botulinum toxin
@@ -178,8 +184,11 @@ class PlannedSession(models.Model):
     """A dated session, procedure or review of a plan.
 
     Home sessions have ``starts_at`` (the patient's preferred time in their zone, stored UTC).
-    In-clinic ones have a day and no time until booked. ``revision`` changes when the session
-    moves or is cancelled (the hook for reminders)."""
+    In-clinic iontophoresis sessions have ``starts_at`` (the item's clinic time) and their
+    ``appointment`` (a treatment visit); staff may move or cancel that appointment from the
+    calendar, and then the appointment, not ``starts_at``, says when the visit really is.
+    Procedures and reviews have a day and no time. ``revision`` changes when the session moves
+    or is cancelled (the hook for reminders)."""
 
     class Kind(models.TextChoices):
         SESSION = "session", _("Treatment session")
@@ -206,6 +215,13 @@ class PlannedSession(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PLANNED)
     revision = models.PositiveIntegerField(default=1)
+    appointment = models.OneToOneField(
+        Appointment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="planned_session",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -229,6 +245,32 @@ class PlannedSession(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.day}"
+
+    # Both read the appointment: load sessions with select_related("appointment").
+    @property
+    def actual_start(self):
+        """When it really happens: the visit's time (staff may have moved it), else the
+        planned time (None for a procedure or review not booked yet)."""
+        if self.appointment_id is not None:
+            return self.appointment.start
+        return self.starts_at
+
+    @property
+    def visit_missing(self) -> bool:
+        """An in-clinic session with a time but no visit: its time was taken when the
+        calendar was extended (the specialist or staff arrange another)."""
+        return (
+            self.kind == self.Kind.SESSION
+            and self.setting == Setting.CLINIC
+            and self.starts_at is not None
+            and self.appointment_id is None
+            and self.status == self.Status.PLANNED
+        )
+
+    @property
+    def visit_cancelled(self) -> bool:
+        """The clinic cancelled this session's visit (it is not booked again by itself)."""
+        return self.appointment_id is not None and self.appointment.status == "cancelled"
 
 
 @track_patient_data()

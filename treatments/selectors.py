@@ -107,10 +107,10 @@ def chart(patient: Patient, *, today: datetime.date) -> Chart:
             PlanVersion.objects.filter(plan=plan).select_related("created_by").order_by("-number")
         )
         if plan.current_version_id:
-            data.items = list(plan.current_version.items.all())
+            data.items = list(plan.current_version.items.select_related("clinician"))
         data.upcoming = list(
             plan.sessions.filter(status=PlannedSession.Status.PLANNED, day__gte=today)
-            .select_related("item")
+            .select_related("item", "appointment__specialist")
             .order_by("day", "starts_at", "pk")[:UPCOMING_ON_CHART]
         )
         data.counts = plan.sessions.aggregate(
@@ -124,12 +124,18 @@ def chart(patient: Patient, *, today: datetime.date) -> Chart:
 
 def plan_sessions(plan: Plan) -> list[PlannedSession]:
     """The whole calendar of a plan (planned and cancelled), for the calendar page."""
-    return list(plan.sessions.select_related("item__version").order_by("day", "starts_at", "pk"))
+    return list(
+        plan.sessions.select_related("item__version", "appointment__specialist").order_by(
+            "day", "starts_at", "pk"
+        )
+    )
 
 
 def plan_version(plan: Plan, number: int) -> PlanVersion:
     return get_object_or_404(
-        PlanVersion.objects.select_related("created_by", "screen").prefetch_related("items"),
+        PlanVersion.objects.select_related("created_by", "screen").prefetch_related(
+            "items__clinician"
+        ),
         plan=plan,
         number=number,
     )
@@ -170,7 +176,7 @@ def my_treatment(user, *, today: datetime.date) -> list[dict]:
             PlannedSession.objects.filter(
                 plan__in=plans, status=PlannedSession.Status.PLANNED, day__gte=today
             )
-            .select_related("item")
+            .select_related("item", "appointment")
             .order_by("plan_id", "day", "starts_at", "pk")
         )
         for s in sessions:
@@ -210,5 +216,6 @@ def sessions_for_calendar(patient: Patient, *, since: datetime.date) -> list[Pla
     return list(
         PlannedSession.objects.filter(plan__patient=patient, day__gte=since)
         .filter(Q(status=PlannedSession.Status.PLANNED) | Q(status=PlannedSession.Status.CANCELLED))
+        .select_related("appointment")
         .order_by("day", "starts_at", "pk")
     )

@@ -26,6 +26,7 @@ from ..models import (
     Patient,
     Specialist,
     TimeOff,
+    Weekday,
     WorkingHours,
 )
 
@@ -141,6 +142,26 @@ def bookable_specialists() -> QuerySet[Specialist]:
     return Specialist.objects.filter(is_active=True).filter(
         Exists(WorkingHours.objects.filter(specialist=OuterRef("pk")))
     )
+
+
+def clinician_hours() -> list[Specialist]:
+    """Bookable specialists, each with ``hours_lines``: [(day name, "09:00–12:00, 13:00–17:00")]
+    for the days they work (two queries) — shown where a time is chosen for them."""
+    from django.db.models import Prefetch
+
+    specialists = list(
+        bookable_specialists().prefetch_related(
+            Prefetch("working_hours", queryset=WorkingHours.objects.order_by("weekday", "start"))
+        )
+    )
+    for specialist in specialists:
+        days: dict[int, list[str]] = defaultdict(list)
+        for wh in specialist.working_hours.all():
+            days[wh.weekday].append(f"{wh.start:%H:%M}–{wh.end:%H:%M}")
+        specialist.hours_lines = [
+            (Weekday(day).label, ", ".join(ranges)) for day, ranges in sorted(days.items())
+        ]
+    return specialists
 
 
 @dataclass
@@ -406,3 +427,23 @@ def appointments_outside_availability(
         if not inside_hours or on_leave:
             affected.append(appt)
     return affected
+
+
+REMINDER_HISTORY_SIZE = 30
+
+
+def patient_reminder_history(patient: Patient, *, limit: int = REMINDER_HISTORY_SIZE) -> list:
+    """The patient's latest reminders (every kind and channel), newest due first, each with
+    its delivery status and the kind's label — for staff (one query)."""
+    from clinic.notify import reminders as kinds
+    from clinic.notify.models import Reminder
+
+    rows = list(
+        Reminder.objects.filter(person_label=patient._meta.label_lower, person_id=str(patient.pk))
+        .select_related("message")
+        .order_by("-due_at", "-pk")[:limit]
+    )
+    for reminder in rows:
+        reminder.kind_label = kinds.kind_label(reminder.kind)
+        reminder.delivery = reminder.message.status if reminder.message_id else ""
+    return rows

@@ -8,10 +8,16 @@ and the insert run under the database's write lock, one booking at a time.
 """
 
 import datetime
+from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+
+from clinic.notify.services import reminders_cancel, reminders_schedule
 
 from ..models import (
     ACTIVE_STATUSES,
@@ -27,7 +33,13 @@ from ..models import (
     WorkingHours,
 )
 from ..notifications import appointment_notify
-from ..selectors.booking import Availability, availability_load, slot_lookup
+from ..selectors.booking import (
+    Availability,
+    availability_load,
+    clinic_tz,
+    local_to_utc,
+    slot_lookup,
+)
 
 PATIENT_OVERLAP_CONSTRAINT = "appointment_patient_no_overlap"
 DEADLOCK_SQLSTATE = "40P01"
@@ -178,6 +190,7 @@ def appointment_book(
         new_start=appointment.start,
         new_specialist_id=appointment.specialist_id,
     )
+    reminders_schedule(target=appointment, version=appointment.version, now=now)
     if notify:
         appointment_notify(appointment=appointment, action="booked")
     return appointment
@@ -189,11 +202,13 @@ def appointment_can_change(
     now: datetime.datetime | None = None,
     policy: BookingPolicy | None = None,
 ) -> bool:
-    """Whether the patient may still reschedule or cancel online (the cut-off)."""
+    """Whether the patient may still reschedule or cancel online (the cut-off). Treatment
+    visits belong to a treatment plan: the clinic moves them, so patients call."""
     now = now or timezone.now()
     policy = policy or BookingPolicy.load()
     return (
         appointment.status == AppointmentStatus.BOOKED
+        and appointment.kind == AppointmentKind.CONSULTATION
         and now <= appointment.start - policy.change_cutoff
     )
 
@@ -290,6 +305,8 @@ def appointment_reschedule(
         new_start=appt.start,
         new_specialist_id=appt.specialist_id,
     )
+    # The new version gets its own reminders; pending ones of the old time are cancelled.
+    reminders_schedule(target=appt, version=appt.version, now=now)
     if notify:
         appointment_notify(appointment=appt, action="rescheduled")
     return appt
@@ -326,6 +343,7 @@ def appointment_cancel(
         old_specialist_id=appt.specialist_id,
         note=appt.cancel_reason,
     )
+    reminders_cancel(target=appt, reason="appointment cancelled")
     if notify:
         appointment_notify(appointment=appt, action="cancelled")
     return appt
@@ -425,3 +443,336 @@ def time_off_add(
 @transaction.atomic
 def time_off_delete(*, time_off: TimeOff) -> None:
     time_off.delete()
+
+
+# --- Treatment visits (the in-clinic sessions of a treatment plan) ---------------------------
+# A plan's in-clinic sessions are appointments of kind "treatment visit" in this same table, so
+# the exclusion constraints keep them clear of consultations (and of each other). The treatments
+# app computes which visits its plan wants and hands the differences to
+# ``treatment_visits_apply`` inside its own transaction: everything is checked first and either
+# all of it is written or nothing is.
+MAX_PROBLEMS_LISTED = 8
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A treatment visit as wanted: who runs it, from when until when (aware datetimes)."""
+
+    specialist_id: int
+    start: datetime.datetime
+    end: datetime.datetime
+
+
+class VisitsRefused(BookingError):
+    """Treatment visits that cannot be held as asked; ``problems`` has one line per reason."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+def _when(moment: datetime.datetime) -> str:
+    return date_format(moment.astimezone(clinic_tz()), "D j M Y, H:i")
+
+
+def _hhmm(moment: datetime.datetime) -> str:
+    return moment.astimezone(clinic_tz()).strftime("%H:%M")
+
+
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS_LISTED:
+        return problems
+    extra = len(problems) - MAX_PROBLEMS_LISTED
+    return [
+        *problems[:MAX_PROBLEMS_LISTED],
+        _("… and %(n)s more times with a problem like these.") % {"n": extra},
+    ]
+
+
+def treatment_visit_problems(*, patient: Patient, visits: list[Visit], ignore_ids=()) -> list[str]:
+    """Every reason ``visits`` cannot be held, for the person planning them (empty when all
+    can): a clinician who is unknown or not taking appointments, a visit outside their working
+    hours (clinic wall clock) or during their time off, overlapping another appointment of the
+    clinician (with its buffer) or of the patient, or two of the visits overlapping each other.
+    Appointments in ``ignore_ids`` (about to be moved or cancelled) do not count. Four queries
+    whatever the number of visits."""
+    if not visits:
+        return []
+    tz = clinic_tz()
+    ids = {v.specialist_id for v in visits}
+    specialists = {s.pk: s for s in Specialist.objects.filter(pk__in=ids)}
+    problems: list[str] = []
+    missing = [sid for sid in ids if sid not in specialists]
+    if missing:
+        return [_("Choose a clinician from the list.")]
+    for specialist in specialists.values():
+        if not specialist.is_active:
+            problems.append(
+                _("%(name)s is not taking appointments: choose another clinician.")
+                % {"name": specialist.display_name}
+            )
+    if problems:
+        return problems
+    hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for sid, weekday, start, end in WorkingHours.objects.filter(specialist_id__in=ids).values_list(
+        "specialist_id", "weekday", "start", "end"
+    ):
+        hours[sid][weekday].append((start, end))
+    first = min(v.start for v in visits)
+    last = max(v.end for v in visits)
+    time_off = defaultdict(list)
+    for sid, start, end in TimeOff.objects.filter(
+        specialist_id__in=ids, start__lt=last, end__gt=first
+    ).values_list("specialist_id", "start", "end"):
+        time_off[sid].append((start, end))
+    others = list(
+        Appointment.objects.filter(status__in=ACTIVE_STATUSES, start__lt=last)
+        .filter(
+            Q(specialist_id__in=ids, blocked_until__gt=first) | Q(patient=patient, end__gt=first)
+        )
+        .exclude(pk__in=list(ignore_ids))
+        .values_list("specialist_id", "patient_id", "start", "end", "blocked_until")
+    )
+
+    outside: dict[tuple, list[datetime.datetime]] = defaultdict(list)
+    for visit in sorted(visits, key=lambda v: v.start):
+        specialist = specialists[visit.specialist_id]
+        local = visit.start.astimezone(tz)
+        day = local.date()
+        ranges = sorted(hours[visit.specialist_id].get(day.weekday(), []))
+        inside = any(
+            local_to_utc(day, s, tz) <= visit.start and visit.end <= local_to_utc(day, e, tz)
+            for s, e in ranges
+        )
+        if not inside:
+            outside[(visit.specialist_id, day.weekday(), _hhmm(visit.start))].append(visit.start)
+            continue
+        if any(s < visit.end and visit.start < e for s, e in time_off[visit.specialist_id]):
+            problems.append(
+                _("%(when)s: %(name)s is away (time off).")
+                % {"when": _when(visit.start), "name": specialist.display_name}
+            )
+            continue
+        for sid, pid, start, end, blocked in others:
+            if sid == visit.specialist_id and start < visit.end and visit.start < blocked:
+                problems.append(
+                    _("%(when)s: %(name)s already has an appointment then (%(from)s–%(to)s).")
+                    % {
+                        "when": _when(visit.start),
+                        "name": specialist.display_name,
+                        "from": _hhmm(start),
+                        "to": _hhmm(end),
+                    }
+                )
+                break
+            if pid == patient.pk and start < visit.end and visit.start < end:
+                problems.append(
+                    _("%(when)s: the patient already has an appointment then (%(from)s–%(to)s).")
+                    % {"when": _when(visit.start), "from": _hhmm(start), "to": _hhmm(end)}
+                )
+                break
+    for (sid, weekday, at), starts in outside.items():
+        day_name = date_format(starts[0].astimezone(tz), "l")
+        ranges = sorted(hours[sid].get(weekday, []))
+        worked = ", ".join(f"{s:%H:%M}–{e:%H:%M}" for s, e in ranges)
+        values = {
+            "name": specialists[sid].display_name,
+            "day": day_name,
+            "at": at,
+            "hours": worked,
+            "n": len(starts),
+            "first": _when(starts[0]),
+        }
+        if not ranges:
+            message = _(
+                "%(name)s does not work on %(day)s (%(n)s visits, the first %(first)s): "
+                "choose other days or another clinician."
+            )
+        else:
+            message = _(
+                "%(name)s works %(hours)s on %(day)s: a visit at %(at)s does not fit "
+                "(%(n)s visits, the first %(first)s)."
+            )
+        problems.append(message % values)
+    ordered = sorted(visits, key=lambda v: v.start)
+    for a, b in zip(ordered, ordered[1:], strict=False):
+        if b.start < a.end:
+            problems.append(
+                _("%(when)s: two of the new visits overlap; choose different times.")
+                % {"when": _when(b.start)}
+            )
+    return _capped(problems)
+
+
+def _refused_race() -> VisitsRefused:
+    return VisitsRefused(
+        [
+            _(
+                "Another appointment was booked at one of these times a moment ago. "
+                "Nothing was saved: please try again."
+            )
+        ]
+    )
+
+
+@transaction.atomic
+def treatment_visits_apply(
+    *,
+    patient: Patient,
+    book: list[Visit] = (),
+    move: list[tuple[Appointment, Visit]] = (),
+    cancel: list[Appointment] = (),
+    by=None,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Appointment]:
+    """Book, move and cancel a patient's treatment visits in one go (a plan assigned or
+    changed, or its calendar extended). Everything is checked first
+    (``treatment_visit_problems``) and ``VisitsRefused`` lists every problem; the exclusion
+    constraints guard against a booking made at the same instant (then too: refused, nothing
+    written). A move bumps the appointment's version and keeps the old time in its history;
+    visits already cancelled or no longer booked are left as they are. Returns the new
+    appointments in the order of ``book``."""
+    now = now or timezone.now()
+    _lock_patient(patient)
+    move_ids = [appt.pk for appt, _visit in move]
+    cancel_ids = [appt.pk for appt in cancel]
+    locked = {
+        a.pk: a
+        for a in Appointment.objects.select_for_update(of=("self",)).filter(
+            pk__in=move_ids + cancel_ids, kind=AppointmentKind.TREATMENT_VISIT
+        )
+    }
+    moves = [
+        (locked[appt.pk], visit)
+        for appt, visit in move
+        if appt.pk in locked and locked[appt.pk].status == AppointmentStatus.BOOKED
+    ]
+    cancels = [
+        locked[a.pk]
+        for a in cancel
+        if a.pk in locked and locked[a.pk].status == AppointmentStatus.BOOKED
+    ]
+    problems = treatment_visit_problems(
+        patient=patient,
+        visits=[*book, *(visit for _appt, visit in moves)],
+        ignore_ids=[a.pk for a, _v in moves] + [a.pk for a in cancels],
+    )
+    if problems:
+        raise VisitsRefused(problems)
+    changes: list[AppointmentChange] = []
+    reason = (reason or "").strip()[:300]
+    if cancels:
+        Appointment.objects.filter(pk__in=[a.pk for a in cancels]).update(
+            status=AppointmentStatus.CANCELLED,
+            cancelled_by=by,
+            cancelled_at=now,
+            cancel_reason=reason,
+            updated_at=now,
+        )
+        for appt in cancels:
+            appt.status = AppointmentStatus.CANCELLED
+            changes.append(
+                AppointmentChange(
+                    appointment=appt,
+                    action=AppointmentChange.Action.CANCELLED,
+                    version=appt.version,
+                    by=by,
+                    old_start=appt.start,
+                    old_specialist_id=appt.specialist_id,
+                    note=reason,
+                )
+            )
+    changes += _apply_moves(moves, by=by)
+    created: list[Appointment] = []
+    if book:
+        try:
+            with transaction.atomic():
+                created = Appointment.objects.bulk_create(
+                    Appointment(
+                        kind=AppointmentKind.TREATMENT_VISIT,
+                        patient=patient,
+                        specialist_id=visit.specialist_id,
+                        start=visit.start,
+                        end=visit.end,
+                        blocked_until=visit.end,
+                        booked_by=by,
+                    )
+                    for visit in book
+                )
+        except IntegrityError as exc:
+            raise _refused_race() from exc
+        except OperationalError as exc:
+            if not _is_deadlock(exc):
+                raise
+            raise _refused_race() from exc
+        changes += [
+            AppointmentChange(
+                appointment=appt,
+                action=AppointmentChange.Action.BOOKED,
+                version=appt.version,
+                by=by,
+                new_start=appt.start,
+                new_specialist_id=appt.specialist_id,
+                note=reason,
+            )
+            for appt in created
+        ]
+    AppointmentChange.objects.bulk_create(changes)
+    for appt in cancels:
+        reminders_cancel(target=appt, reason="treatment plan changed")
+    for appt in [*(a for a, _v in moves), *created]:
+        reminders_schedule(target=appt, version=appt.version, now=now)
+    return created
+
+
+def _apply_moves(moves: list[tuple[Appointment, Visit]], *, by) -> list[AppointmentChange]:
+    """Save the moved visits. The final times were checked to be clear of each other, but two
+    visits trading places would collide half-way (the constraint checks each row at once), so a
+    move that collides is retried after the others; only one that still collides when nothing
+    else can move is a real clash (a booking made meanwhile)."""
+    changes = []
+    pending = list(moves)
+    while pending:
+        left = []
+        for appt, visit in pending:
+            old = (appt.start, appt.end, appt.blocked_until, appt.specialist_id)
+            old_start, old_specialist_id = appt.start, appt.specialist_id
+            appt.start, appt.end, appt.blocked_until = visit.start, visit.end, visit.end
+            appt.specialist_id = visit.specialist_id
+            appt.version += 1
+            try:
+                with transaction.atomic():
+                    appt.save(
+                        update_fields=[
+                            "start",
+                            "end",
+                            "blocked_until",
+                            "specialist",
+                            "version",
+                            "updated_at",
+                        ]
+                    )
+            except (IntegrityError, OperationalError) as exc:
+                if isinstance(exc, OperationalError) and not _is_deadlock(exc):
+                    raise
+                appt.start, appt.end, appt.blocked_until, appt.specialist_id = old
+                appt.version -= 1
+                left.append((appt, visit))
+                continue
+            changes.append(
+                AppointmentChange(
+                    appointment=appt,
+                    action=AppointmentChange.Action.RESCHEDULED,
+                    version=appt.version,
+                    by=by,
+                    old_start=old_start,
+                    old_specialist_id=old_specialist_id,
+                    new_start=appt.start,
+                    new_specialist_id=appt.specialist_id,
+                )
+            )
+        if len(left) == len(pending):
+            raise _refused_race()
+        pending = left
+    return changes

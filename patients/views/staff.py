@@ -47,6 +47,7 @@ from ..selectors.booking import (
     clinic_tz,
     local_to_utc,
     nearest_free_slots,
+    patient_reminder_history,
     slot_lookup,
 )
 from ..services.booking import (
@@ -374,6 +375,8 @@ def patient_card(request, pk):
             "email": patient_email_address(patient),
             "invite_form": InviteForm(initial={"email": patient.contact_email}),
             "age": patient.age_on(clinic_today()),
+            "reminders": patient_reminder_history(patient),
+            "reminder_channel": patient.get_reminder_channel_display(),
         },
     )
 

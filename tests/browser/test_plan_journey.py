@@ -14,7 +14,14 @@ from playwright.sync_api import expect
 from clinic.accounts.roles import Role
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.conftest import login_with_two_factor
-from tests.factories import TEST_PASSWORD, PatientFactory, UserFactory, make_screen
+from tests.factories import (
+    TEST_PASSWORD,
+    PatientFactory,
+    SpecialistFactory,
+    UserFactory,
+    make_screen,
+    working_week,
+)
 from treatments.models import CalendarFeed, Plan
 
 
@@ -37,6 +44,11 @@ def logged_in_context(browser, live_site, user, viewport):
 def test_specialist_assigns_plans_and_the_patient_sees_my_treatment(page, browser, live_site, shot):
     doctor = UserFactory(
         email="ng@example.com", first_name="Helen", last_name="Ng", role=Role.SPECIALIST
+    )
+    # Dr Ng sees patients here (in-clinic sessions are her appointments): 08:00-18:00 daily.
+    working_week(
+        SpecialistFactory(user=doctor, display_name="Dr. Helen Ng"),
+        ranges=((datetime.time(8), datetime.time(18)),),
     )
     omar_user = UserFactory(email="omar@example.com", first_name="Omar", role=Role.PATIENT)
     omar = PatientFactory(
@@ -109,10 +121,27 @@ def test_specialist_assigns_plans_and_the_patient_sees_my_treatment(page, browse
         "Pacemaker is MRI/TENS-safe per cardiology letter; supervised clinic trial."
     )
     doc.get_by_role("button", name="Next: details").click()
-    doc.get_by_label("In the clinic").check()
+    doc.get_by_label("In the clinic", exact=True).check()
+    # In the clinic: a time of day is needed (the clinician defaults to Dr Ng herself).
+    doc.get_by_role("button", name="Assign the plan").click()
+    expect(doc.get_by_role("alert")).to_contain_text("choose the time of day")
+    doc.get_by_label("In the clinic", exact=True).check()
+    expect(doc.get_by_label("In the clinic: who runs the sessions")).to_have_value(
+        str(doctor.specialist_profile.pk)
+    )
+    doc.get_by_label("In the clinic: time of day").fill("17:45")
+    doc.screenshot(path=str(_path("plan-details-clinic-desktop")), full_page=True)
+    doc.get_by_role("button", name="Assign the plan").click()
+    expect(doc.get_by_role("alert")).to_contain_text("a visit at 17:45 does not fit")
+    doc.get_by_label("In the clinic", exact=True).check()
+    doc.get_by_label("In the clinic: time of day").fill("16:00")
     doc.get_by_role("button", name="Assign the plan").click()
     expect(doc.get_by_role("heading", level=1)).to_have_text("Session calendar")
-    expect(doc.locator(".session-row").first).to_contain_text("time to be arranged")
+    expect(doc.locator(".session-row").first).to_contain_text("visit with Dr. Helen Ng")
+    doc.screenshot(path=str(_path("plan-calendar-clinic-desktop")), full_page=True)
+    doc.goto("/staff/calendar/week/")
+    expect(doc.get_by_text("In-clinic treatment visit").first).to_be_visible()
+    doc.screenshot(path=str(_path("staff-week-with-visits-desktop")), full_page=True)
     doc.goto(f"/specialist/patients/{maria.pk}/")
     expect(doc.locator(".override-reason").first).to_contain_text("cardiology letter")
     doc.screenshot(path=str(_path("plan-chart-after-desktop")), full_page=True)

@@ -38,6 +38,7 @@ PUBLIC = {
     # A staff-registered patient claims the account with a single-use emailed token.
     "booking:claim",
     "treatments:feed",  # a patient's calendar feed: the secret, revocable token is the key
+    "reminder_preferences",  # manage reminders: the signed, single-purpose, 30-day token is the key
 }
 # URL-name prefixes allowed to be public as a group (the second step of two-step login).
 PUBLIC_PREFIXES = ()

@@ -131,6 +131,10 @@ EXPECTED = {
     "treatments:my_sessions_ics": "L 2 4 4 3 3 3 4",
     "treatments:feed_manage": "L 2 4 4 3 3 3 4",
     "treatments:feed": "2 2 2 2 2 2 2 2",
+    "notify:deliveries": "L 3 3 3 2 2 3 2",
+    "notify:delivery_retry": "L 5 5 5 5 5 5 5",
+    # Public: the signed token is the key (a made-up one gets the clear "link not valid" page).
+    "reminder_preferences": "0 0 0 0 0 0 0 0",
     "treatments:dashboard": "L 3 3 3 2 2 3 2",
     "treatments:progress_specialist": "L 3 3 3 2 2 3 2",
     "treatments:checkin_consultation": "L 3 3 3 3 2 3 2",
@@ -141,9 +145,6 @@ EXPECTED = {
     "treatments:checkin": "L 2 4 4 3 3 3 4",
     "treatments:progress": "L 2 4 4 3 3 3 4",
     "treatments:progress_export": "L 2 4 4 3 3 3 4",
-    # notify (merged from reminders; the rows were missing on main)
-    "notify:deliveries": "L 3 3 3 2 2 3 2",
-    "notify:delivery_retry": "L 5 5 5 5 5 5 5",
 }
 
 ROUTES = [r for r in walk() if r.name and not r.path.startswith(("/accounts/", "/admin/"))]

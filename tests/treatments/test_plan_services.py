@@ -258,10 +258,7 @@ def test_home_sessions_follow_the_patients_own_time_zone(patient, specialist_use
     assert first.starts_at == datetime.datetime(2026, 3, 2, 17, tzinfo=datetime.UTC)  # 18:00 CET
 
 
-def test_in_clinic_sessions_are_dated_without_a_time(screened, specialist_user):
-    plan = assign(screened, specialist_user, [ion(setting="clinic")])
-    sessions = planned(plan, kind="session")
-    assert sessions and all(s.setting == "clinic" and s.starts_at is None for s in sessions)
+# In-clinic sessions (treatment-visit appointments): tests/treatments/test_inclinic.py
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from patients.models import Patient, Screen
+from patients.models import Patient, Screen, Specialist
 from treatments.rules import AREAS, TREATMENTS
 
 from .. import defaults, describe
@@ -64,6 +64,8 @@ class ItemSpec:
     start_date: datetime.date | None = None
     maintenance_from: datetime.date | None = None
     water: str = ""
+    clinic_time: datetime.time | None = None  # in-clinic sessions: time of day (clinic zone)
+    clinician_id: int | None = None  # who runs them (the assigning specialist by default)
     instructions: str = ""
     procedure_date: datetime.date | None = None
     review_date: datetime.date | None = None
@@ -231,6 +233,11 @@ def _check_details(spec: ItemSpec, *, age, today, old: ItemSpec | None) -> list[
         )
         errors += validate_schedule(_schedule(spec))
         errors += _not_past("start date", spec.start_date, old and old.start_date, today)
+        if spec.setting == Setting.CLINIC:
+            if spec.clinic_time is None:
+                errors.append("choose the time of day of the sessions in the clinic.")
+            if spec.clinician_id is None:
+                errors.append("choose who runs the sessions in the clinic.")
     else:
         if not spec.instructions.strip():
             errors.append(f"write the {str(defaults.INSTRUCTIONS_LABEL[needs]).lower()}.")
@@ -275,6 +282,9 @@ def _clean(spec: ItemSpec) -> dict:
         values.update({f: getattr(spec, f) for f in ION_FIELDS})
         values["weekdays"] = sorted(int(d) for d in spec.weekdays)
         values["maintenance_from"] = spec.maintenance_from
+        if spec.setting == Setting.CLINIC:
+            values["clinic_time"] = spec.clinic_time
+            values["clinician_id"] = spec.clinician_id
     else:
         values["instructions"] = spec.instructions.strip()
         values["procedure_date"] = spec.procedure_date
@@ -321,6 +331,38 @@ def _write_version(
     return version
 
 
+def with_default_clinician(specs: list[ItemSpec], user) -> list[ItemSpec]:
+    """In-clinic iontophoresis without a chosen clinician: the specialist making the plan runs
+    the sessions, when they see patients here (have a specialist profile)."""
+    own = Specialist.objects.filter(user=user).values_list("pk", flat=True).first()
+    return [
+        replace(s, clinician_id=own)
+        if s.treatment == "iontophoresis"
+        and s.setting == Setting.CLINIC
+        and s.clinician_id is None
+        and own is not None
+        else s
+        for s in specs
+    ]
+
+
+def _clinician_problems(specs: list[ItemSpec]) -> list[str]:
+    ids = {
+        s.clinician_id
+        for s in specs
+        if s.treatment == "iontophoresis" and s.setting == Setting.CLINIC and s.clinician_id
+    }
+    if not ids:
+        return []
+    known = dict(Specialist.objects.filter(pk__in=ids).values_list("pk", "is_active"))
+    errors = []
+    if any(i not in known for i in ids):
+        errors.append("Choose the clinician of the in-clinic sessions from the list.")
+    if not all(known.values()):
+        errors.append("The chosen clinician is not taking appointments: choose another.")
+    return errors
+
+
 def _lock_patient(patient_id: int) -> Patient:
     try:
         return Patient.objects.select_for_update().get(pk=patient_id)
@@ -354,9 +396,11 @@ def plan_assign(
     if gate:
         raise PlanError(*gate)
     today = patient_today(patient, now)
+    items = with_default_clinician(items, user)
     errors, checked = _check_items(
         specs=items, screen=screen, age=_age(patient, screen, today), today=today, previous={}
     )
+    errors += _clinician_problems(items)
     if errors:
         raise PlanError(*errors)
     try:
@@ -376,7 +420,7 @@ def plan_assign(
         user=user,
     )
     _ensure_specialist(patient, user)
-    plan_sessions_sync(plan=plan, now=now)
+    plan_sessions_sync(plan=plan, now=now, by=user)
     plan.refresh_from_db()
     return plan
 
@@ -428,6 +472,7 @@ def plan_change(
         else s
         for s in items
     ]
+    items = with_default_clinician(items, user)
     errors, checked = _check_items(
         specs=items,
         screen=screen,
@@ -435,6 +480,7 @@ def plan_change(
         today=today,
         previous=previous,
     )
+    errors += _clinician_problems(items)
     if errors:
         raise PlanError(*errors)
     lines = describe.changes(before, [c["spec"] for c in checked])
@@ -450,7 +496,7 @@ def plan_change(
         workup_reason=workup_reason if screen.outcome == Screen.Outcome.WORKUP else "",
         user=user,
     )
-    plan_sessions_sync(plan=plan, now=now)
+    plan_sessions_sync(plan=plan, now=now, by=user)
     return version
 
 
@@ -491,7 +537,7 @@ def plan_move_to_maintenance(*, plan_id: int, reason: str, user, now=None) -> Pl
         workup_reason=plan.current_version.workup_reason,
         user=user,
     )
-    plan_sessions_sync(plan=plan, now=now)
+    plan_sessions_sync(plan=plan, now=now, by=user)
     return version
 
 

@@ -20,6 +20,7 @@ from clinic.audit.services import access_record, access_record_many
 from patients.labels import AREA_LABELS, TREATMENT_SHORT
 from patients.models import Patient, Screen
 from patients.screen_display import result_view
+from patients.selectors.booking import clinician_hours
 
 from .. import defaults, describe, selectors
 from ..forms import (
@@ -45,7 +46,7 @@ from ..services import (
     plan_move_to_maintenance,
 )
 from ..services.plans import GROUND_TEXT, choice_problems, latest_screen, screen_gate
-from ..services.sessions import patient_today
+from ..services.sessions import VISIT_EXTRA_MINUTES, patient_today
 
 specialist_required = permission_required("accounts.assign_plans")
 PAGE_SIZE = 25
@@ -99,6 +100,8 @@ def _items_view(items) -> list[dict]:
                 "grounds": [GROUND_TEXT[g] for g in item.override_grounds],
                 "statuses": [(AREA_LABELS.get(a, a), s) for a, s in item.option_statuses.items()],
                 "weekdays": describe.weekday_names(item.weekdays) if item.weekdays else "",
+                # Loaded with the items (select_related / prefetch "clinician").
+                "clinician": item.clinician.display_name if item.clinician_id else "",
             }
         )
     return rows
@@ -159,7 +162,7 @@ def _draft_key(patient_id: int) -> str:
 def _current_items(plan: Plan | None) -> list:
     if plan is None or plan.current_version_id is None:
         return []
-    return list(plan.current_version.items.all())
+    return list(plan.current_version.items.select_related("clinician"))
 
 
 def _plan_patient(patient_id: int) -> tuple[Patient, Plan | None]:
@@ -261,8 +264,10 @@ def _choice_initial(screen: Screen, plan: Plan | None, draft: dict | None) -> di
     return initial
 
 
-def _detail_forms(request, *, patient, screen, plan, draft) -> list[dict]:
+def _detail_forms(request, *, patient, screen, plan, draft, clinicians) -> list[dict]:
     today = patient_today(patient)
+    own_profile = next((s.pk for s in clinicians if s.user_id == request.user.pk), None)
+    clinician_choices = [(s.pk, s.display_name) for s in clinicians]
     age = patient.age_on(today)
     minor = (age if age is not None else screen.profile["age"]) < 18
     current = {i.series: i for i in _current_items(plan)}
@@ -290,8 +295,10 @@ def _detail_forms(request, *, patient, screen, plan, draft) -> list[dict]:
                     "instructions",
                     "procedure_date",
                     "review_date",
+                    "clinic_time",
                 )
             }
+            initial["clinician"] = existing.clinician_id or own_profile
         else:
             initial = defaults.default_item(
                 treatment,
@@ -301,10 +308,16 @@ def _detail_forms(request, *, patient, screen, plan, draft) -> list[dict]:
                 patient_name=patient.legal_name,
                 hdss=hdss,
             )
+            initial["clinician"] = own_profile
         data = request.POST if request.method == "POST" else None
         prefix = f"item{i}"
         if needs == defaults.IONTOPHORESIS:
-            form = IontophoresisForm(data=data, initial=initial_for(initial), prefix=prefix)
+            form = IontophoresisForm(
+                data=data,
+                initial=initial_for(initial),
+                prefix=prefix,
+                clinicians=clinician_choices,
+            )
         else:
             form = OtherTreatmentForm(
                 data=data, initial=initial_for(initial), prefix=prefix, needs=needs
@@ -343,6 +356,8 @@ def _spec(row: dict) -> ItemSpec:
             maintenance_interval_weeks=data["maintenance_interval_weeks"],
             water=data["water"],
         )
+        if data["setting"] == "clinic":
+            values.update(clinic_time=data.get("clinic_time"), clinician_id=data.get("clinician"))
         existing = row["existing"]
         if existing is not None and existing.start_date == data.get("start_date"):
             values["maintenance_from"] = existing.maintenance_from
@@ -364,7 +379,10 @@ def plan_details_page(request, patient_id):
     if not draft or screen is None or draft.get("screen_id") != screen.pk:
         messages.info(request, _("Choose the treatments first."))
         return redirect("treatments:plan_choose", patient_id=patient.pk)
-    rows = _detail_forms(request, patient=patient, screen=screen, plan=plan, draft=draft)
+    clinicians = clinician_hours()
+    rows = _detail_forms(
+        request, patient=patient, screen=screen, plan=plan, draft=draft, clinicians=clinicians
+    )
     reason_form = ChangeReasonForm(data=request.POST or None) if plan else None
     errors: list[str] = []
     if request.method == "POST":
@@ -412,6 +430,8 @@ def plan_details_page(request, patient_id):
             "reason_form": reason_form,
             "errors": errors,
             "screen": screen,
+            "clinicians": clinicians if any(r["needs"] == "iontophoresis" for r in rows) else [],
+            "extra": VISIT_EXTRA_MINUTES,
         },
     )
 
