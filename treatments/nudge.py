@@ -28,7 +28,7 @@ from patients.reminders import patient_audience
 from .models import PlannedSession, SessionLog, Setting
 
 KIND = "session-not-logged"
-TOPIC = "session-nudge"
+TOPIC = "session_nudges"
 MORNING = datetime.time(9, 0)
 
 

@@ -32,10 +32,17 @@ def assign(patient, user, items):
     return plan_assign(patient_id=patient.pk, items=items, user=user, now=NOW)
 
 
+# The session's own reminder (the "not logged yet?" nudge of issue 7 has its own tests).
+KIND = "home-session"
+
+
 def session_rows(session, **filters):
     return list(
         Reminder.objects.filter(
-            target_label="treatments.plannedsession", target_id=str(session.pk), **filters
+            kind=KIND,
+            target_label="treatments.plannedsession",
+            target_id=str(session.pk),
+            **filters,
         ).order_by("target_version", "pk")
     )
 
@@ -43,7 +50,7 @@ def session_rows(session, **filters):
 def home_rows(plan, **filters):
     ids = [str(pk) for pk in plan.sessions.values_list("pk", flat=True)]
     return Reminder.objects.filter(
-        target_label="treatments.plannedsession", target_id__in=ids, **filters
+        kind=KIND, target_label="treatments.plannedsession", target_id__in=ids, **filters
     )
 
 
