@@ -269,7 +269,7 @@ def test_a_guardian_receives_the_childs_reminders(booking_world, frozen_now):
 def form_data(**overrides):
     data = {
         "reminder_channel": "email",
-        "topics": ["consultations", "clinic_visits", "home_sessions"],
+        "topics": ["consultations", "clinic_visits", "home_sessions", "session_nudges"],
         "home_session_time": "19:30",
         "quiet_hours_start": "22:00",
         "quiet_hours_end": "07:00",
@@ -294,7 +294,6 @@ def test_posting_saves_the_preferences(client, booking_world):
     patient = Patient.objects.get(pk=booking_world.patient.pk)
     assert patient.home_session_time == dt.time(19, 30)
     assert (patient.quiet_hours_start, patient.quiet_hours_end) == (dt.time(22), dt.time(7))
-    # Every topic not ticked is turned off, the "not logged yet?" nudge included.
     assert patient.reminder_opt_outs == ["clinic_visits", "home_sessions", "session_nudges"]
 
 

@@ -32,16 +32,16 @@ def assign(patient, user, items):
     return plan_assign(patient_id=patient.pk, items=items, user=user, now=NOW)
 
 
-# The session-day reminder only: the "not logged yet?" nudge has its own tests.
-SESSION_KINDS = ["home-session", "treatment-visit-24h"]
+# The session's own reminder (the "not logged yet?" nudge of issue 7 has its own tests).
+KIND = "home-session"
 
 
 def session_rows(session, **filters):
     return list(
         Reminder.objects.filter(
+            kind=KIND,
             target_label="treatments.plannedsession",
             target_id=str(session.pk),
-            kind__in=SESSION_KINDS,
             **filters,
         ).order_by("target_version", "pk")
     )
@@ -50,10 +50,7 @@ def session_rows(session, **filters):
 def home_rows(plan, **filters):
     ids = [str(pk) for pk in plan.sessions.values_list("pk", flat=True)]
     return Reminder.objects.filter(
-        target_label="treatments.plannedsession",
-        target_id__in=ids,
-        kind__in=SESSION_KINDS,
-        **filters,
+        kind=KIND, target_label="treatments.plannedsession", target_id__in=ids, **filters
     )
 
 
