@@ -6,6 +6,7 @@ from clinic.notify.models import Message, Reminder
 from clinic.retention import Purger, PurgeRun
 
 from .models import Appointment, Consent, Intake, Patient, Screen, ScreenCorrection
+from .models.outcomes import RecordedOutcome
 
 ORDER = 90  # after every app whose rows point at the patient's
 
@@ -19,6 +20,7 @@ def purge_patient(*, patient: Patient, run: PurgeRun) -> None:
     screens.using(run.using).exclude(supersedes=None).update(supersedes=None)
     run.delete(screens)
     run.delete(Consent.objects.filter(patient=patient))
+    run.delete(RecordedOutcome.objects.filter(patient=patient))
     run.delete(Intake.objects.filter(patient=patient))
     run.delete(Appointment.objects.filter(patient=patient))  # and their change rows (CASCADE)
     # Reminder rows name their person generically (notify imports no app).
@@ -45,6 +47,7 @@ PURGER = Purger(
         "patients.consent",
         "patients.screen",
         "patients.screencorrection",
+        "patients.recordedoutcome",
         "notify.reminder",
         # AccountClosure is the tombstone: it stays, its link to the patient becomes NULL.
         "patients.accountclosure",

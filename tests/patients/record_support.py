@@ -169,6 +169,11 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
             user=specialist_user,
         )
         calendar_feed_create(patient=patient, user=user)
+        from patients.models.outcomes import RecordedOutcome
+
+        RecordedOutcome.objects.create(
+            patient=patient, treatment="aluminium_chloride", outcome="failed", source="intake"
+        )
     request = RequestFactory().get(f"/staff/calendar/patients/?q={CANARIES['search']}")
     request.user = staff_user
     request.request_id = "req-canary"

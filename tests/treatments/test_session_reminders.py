@@ -32,10 +32,17 @@ def assign(patient, user, items):
     return plan_assign(patient_id=patient.pk, items=items, user=user, now=NOW)
 
 
+# The session-day reminder only: the "not logged yet?" nudge has its own tests.
+SESSION_KINDS = ["home-session", "treatment-visit-24h"]
+
+
 def session_rows(session, **filters):
     return list(
         Reminder.objects.filter(
-            target_label="treatments.plannedsession", target_id=str(session.pk), **filters
+            target_label="treatments.plannedsession",
+            target_id=str(session.pk),
+            kind__in=SESSION_KINDS,
+            **filters,
         ).order_by("target_version", "pk")
     )
 
@@ -43,7 +50,10 @@ def session_rows(session, **filters):
 def home_rows(plan, **filters):
     ids = [str(pk) for pk in plan.sessions.values_list("pk", flat=True)]
     return Reminder.objects.filter(
-        target_label="treatments.plannedsession", target_id__in=ids, **filters
+        target_label="treatments.plannedsession",
+        target_id__in=ids,
+        kind__in=SESSION_KINDS,
+        **filters,
     )
 
 
