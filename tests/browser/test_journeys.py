@@ -11,9 +11,11 @@ test-artifacts/screenshots/<role>-<page>[-phone|-desktop].png.
 
 import calendar
 import datetime as dt
+import json
 import re
 import time
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
@@ -350,7 +352,18 @@ def test_patient_journey(page, clinic_servers, clinic, live_site):
     checks.check("progress", patient_page=True, docs=True)
     assert CheckIn.objects.get(patient=log.patient).scores == {"palmar": 2}
 
-    # Not on main yet: downloading her data as FHIR (branch `privacy`).
+    # Downloads her data: one FHIR R4B bundle with her appointment, answers and plan.
+    page.goto(live_site + "/home/")
+    page.get_by_role("link", name="Download my data").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Download my data")
+    checks.check("my-data", patient_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download my record").click()
+    bundle = json.loads(Path(download_info.value.path()).read_text())
+    assert bundle["resourceType"] == "Bundle"
+    kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
+    assert {"Patient", "Appointment", "QuestionnaireResponse", "CarePlan"} <= kinds, kinds
+    assert "Nora Quinn" in json.dumps(bundle)
 
     checks.assert_clean()
 
