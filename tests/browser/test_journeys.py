@@ -7,6 +7,19 @@ Every page visited is checked by ``PageChecks``: axe-core (no serious or critica
 every form field labelled, and for patient pages, at 390x844 and at desktop width, no
 sideways scrolling and tap targets of at least 44 px. Screenshots go to
 test-artifacts/screenshots/<role>-<page>[-phone|-desktop].png.
+
+- patient (phone): home page, sign-up, verify by the emailed link, log in, book (profile on
+  the way), the questionnaire with one forgotten answer, the summary; then, once the clinic has
+  acted, the plan, today's home-session reminder email, logging that session with blisters, a
+  check-in, the progress chart, and the FHIR download of her record;
+- staff (desktop): log in with a real authenticator code, the screen queue, correct an answer,
+  clear the screen, the calendar's day and week;
+- specialist (desktop): log in with a real authenticator code, the (empty) dashboard, a chart,
+  an iontophoresis plan (with a refused current first), an excluded option for a patient with
+  a pacemaker (the reason required), then the dashboard's blister flag, acknowledged.
+
+Each journey sets up what the other roles would have done through the same services their
+pages call, so each stays one continuous test of its own role.
 """
 
 import calendar
