@@ -18,6 +18,15 @@ from treatments.services.tracking import session_log_create
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def home_plan(home_plan):
+    """Assigning the plan already wrote its sessions' reminders (the home-session reminder and
+    a first nudge row, with the preferences of that moment). These tests look at what
+    ``nudges_schedule`` writes in the evening, after they set the preferences: start clean."""
+    Reminder.objects.all().delete()
+    return home_plan
+
+
 def morning_after(offset, hour=9, minute=0):
     return at(day(offset + 1), hour, minute)
 

@@ -17,9 +17,9 @@ from treatments.services.tracking import progress_refresh
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: the session, the user, and the user's permissions (groups, user
-# permissions, group permissions) for the guards and the navigation.
-BASE = 5
+# Every logged-in page: the session, the user, and the user's permissions (one query since
+# main's "one query for a user's roles and permissions") for the guards and the navigation.
+BASE = 3
 
 
 def _history(patient, user, n):
