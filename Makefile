@@ -1,5 +1,5 @@
 # The two commands (see README): `make run` and `make test`.
-.PHONY: run test lint format
+.PHONY: run test lint format messages compile-messages
 
 run:  ## set up, load the demo clinic, run web + worker + beat (SQLite, embedded broker)
 	bash bin/run.sh
@@ -17,3 +17,11 @@ format:
 .PHONY: bench
 bench:  ## seed a 10,000-patient clinic on PostgreSQL, time every page, peer and HTTP smoke
 	bash bin/bench.sh $(BENCH_ARGS)
+
+messages:  ## collect translatable text into locale/es (translate it, then `make compile-messages`)
+	.venv/bin/python manage.py makemessages -l es --add-location=file --no-obsolete \
+	  --ignore=.venv --ignore=bench --ignore=tests --ignore=static/vendor --ignore=var \
+	  --ignore=test-artifacts --ignore=node_modules
+
+compile-messages:  ## compile locale/*/django.po into the committed .mo (needs GNU gettext)
+	.venv/bin/python manage.py compilemessages --ignore=.venv

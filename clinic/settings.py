@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "clinic.audit.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "clinic.language.LanguageCookieMiddleware",  # the saved language, switched on at login
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -238,6 +239,9 @@ MFA_RECOVERY_CODE_COUNT = 10
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switcher's choice lasts a year (Django's default is the browser session).
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"  # storage; pages show the clinic's or the patient's own zone
@@ -395,6 +399,8 @@ if not DEBUG:
     # __Host- cookies: secure, path /, no Domain attribute, so no subdomain can set them.
     SESSION_COOKIE_NAME = "__Host-sessionid"
     CSRF_COOKIE_NAME = "__Host-csrftoken"
+    LANGUAGE_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_NAME = "__Host-language"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -458,4 +464,29 @@ CELERY_BEAT_SCHEDULE["treatments-refresh-progress"] = {
 CELERY_BEAT_SCHEDULE["treatments-schedule-nudges"] = {
     "task": "treatments.tasks.schedule_nudges",
     "schedule": crontab(minute=5),
+}
+# --- Account closure and retention (patients app) -------------------------------------------
+# A closed account's records are kept this many years after the closure (the legal retention
+# period for medical records; check the rule where the clinic practises), then purged.
+RETENTION_YEARS = env.int("RETENTION_YEARS", default=7)
+# The purge connects through its own alias as a privileged role (``audit_grants
+# --purge-role``): the app's own role may not rewrite the audit tables, the purge must
+# anonymise them. Without PURGE_DATABASE_URL (development) it uses the app's own settings.
+if env.str("PURGE_DATABASE_URL", default=""):
+    DATABASES["purge"] = env.db("PURGE_DATABASE_URL")
+    if DATABASES["purge"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["purge"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+else:
+    DATABASES["purge"] = {
+        **DATABASES["default"],
+        "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    }
+DATABASES["purge"]["CONN_MAX_AGE"] = 0  # once a day: no connection kept open
+# Tests: the purge alias is the same test database, reached through a second connection.
+DATABASES["purge"]["TEST"] = {"MIRROR": "default"}
+# Every day at 02:30: purge the records of accounts closed longer ago than RETENTION_YEARS
+# (idempotent: a purged closure is never purged again).
+CELERY_BEAT_SCHEDULE["patients-retention-purge"] = {
+    "task": "patients.tasks.retention_purge",
+    "schedule": crontab(hour=2, minute=30),
 }

@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from clinic import views
+from clinic.language import set_language
 
 # The Django admin logs in through allauth (two-step login), never through its own form.
 admin.site.login = views.admin_login
@@ -15,14 +14,16 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("accounts/", include("allauth.urls")),
-    # Anyone may choose the language, visitors included (a POST that sets a cookie).
-    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # Anyone may choose the language, visitors included (a POST that sets a cookie; a
+    # signed-in person's choice is also saved on their profile).
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("me/", include("patients.urls")),
     path("privacy/", include("patients.urls_privacy")),
     path("staff/screens/", include("patients.staff_urls")),
     path("book/", include("patients.urls_booking")),
     path("staff/calendar/", include("patients.urls_calendar")),
+    path("staff/records/", include("patients.urls_records")),
     path("", include("treatments.urls")),
     path("staff/deliveries/", include("clinic.notify.urls")),
     path("reminders/", include("patients.urls_reminders")),

@@ -10,10 +10,13 @@ class PatientsConfig(AppConfig):
     def ready(self):
         from clinic import demo as clinic_demo
         from clinic import navigation, views
+        from clinic.language import register_language_store
         from clinic.notify.registry import register_renderer
 
         from . import booking_demo, demo, demo_reminders, notifications
         from . import demo_intake as intake_demo
+        from .selectors import patient_language
+        from .services.profile import patient_language_set
 
         NavEntry = navigation.NavEntry
         register_renderer("patients.claim", notifications.render_claim_invitation)
@@ -24,6 +27,14 @@ class PatientsConfig(AppConfig):
 
         for kind in reminders.KINDS:
             register_kind(kind)
+        register_language_store(read=patient_language, write=patient_language_set)
+        # Retention: how this app deletes a patient's rows; the FHIR export's resources.
+        from clinic.retention import register_purger
+
+        from . import fhir, purge
+
+        register_purger(purge.PURGER)
+        fhir.register_defaults()
         clinic_demo.register(20, "patients", demo.build)
         clinic_demo.register(30, "booking", booking_demo.build)
         clinic_demo.register(40, "intake", intake_demo.build)
@@ -58,4 +69,7 @@ class PatientsConfig(AppConfig):
         )
         navigation.register(
             NavEntry("accounts.manage_calendar", _("Availability"), "calendar:specialists", 16)
+        )
+        navigation.register(
+            NavEntry("accounts.view_patient_records", _("Closed accounts"), "records:closures", 40)
         )

@@ -6,6 +6,7 @@ Maria (maria@demo…) has no appointment, so she can book right away, and a depe
 import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from clinic.accounts.models import User
 from clinic.demo import DEMO_DOMAIN
@@ -33,17 +34,31 @@ from .services.booking import BookingError, appointment_book
 
 T = datetime.time
 
+# Names, descriptions and bios are shown to patients through {% translate %}: the demo's are in
+# the catalog, so they read in Spanish too (a clinic's own wording shows as entered).
 TYPES = [
     # name, description, minutes, buffer, new patients online
     (
-        "First consultation",
-        "For new patients: we talk about your sweating and what can help.",
+        gettext_noop("First consultation"),
+        gettext_noop("For new patients: we talk about your sweating and what can help."),
         45,
         15,
         True,
     ),
-    ("Follow-up", "For patients we have seen: review how things are going.", 20, 10, False),
-    ("Second opinion", "You have had treatment elsewhere and want our view.", 30, 10, True),
+    (
+        gettext_noop("Follow-up"),
+        gettext_noop("For patients we have seen: review how things are going."),
+        20,
+        10,
+        False,
+    ),
+    (
+        gettext_noop("Second opinion"),
+        gettext_noop("You have had treatment elsewhere and want our view."),
+        30,
+        10,
+        True,
+    ),
 ]
 
 MORNING_AFTERNOON = [(T(9), T(12, 30)), (T(13, 30), T(17))]
@@ -52,13 +67,13 @@ SPECIALISTS = [
     (
         "dr.ng",
         "Dr. Helen Ng",
-        "Dermatologist with 15 years' experience in hyperhidrosis and iontophoresis.",
+        gettext_noop("Dermatologist with 15 years' experience in hyperhidrosis and iontophoresis."),
         {d: MORNING_AFTERNOON for d in range(5)},
     ),
     (
         "dr.okafor",
         "Dr. Daniel Okafor",
-        "Dermatologist; sees adults and teenagers, including Saturday mornings.",
+        gettext_noop("Dermatologist; sees adults and teenagers, including Saturday mornings."),
         {
             0: [(T(8, 30), T(12)), (T(13), T(16, 30))],
             2: [(T(8, 30), T(12)), (T(13), T(16, 30))],
@@ -69,7 +84,7 @@ SPECIALISTS = [
     (
         "dr.silva",
         "Dr. Marta Silva",
-        "Dermatologist with a special interest in underarm and facial sweating.",
+        gettext_noop("Dermatologist with a special interest in underarm and facial sweating."),
         {d: [(T(10), T(13)), (T(14), T(18))] for d in (1, 3, 4)},
     ),
 ]

@@ -14,6 +14,14 @@ AREA_LABELS = {
     "craniofacial": _("Face, scalp or head"),
 }
 
+# The same areas inside a sentence ("For your hands", "Para las manos"): Spanish needs the article.
+AREA_IN_SENTENCE = {
+    "palmar": pgettext_lazy("in a sentence, after 'your'", "hands"),
+    "plantar": pgettext_lazy("in a sentence, after 'your'", "feet"),
+    "axillary": pgettext_lazy("in a sentence, after 'your'", "underarms"),
+    "craniofacial": pgettext_lazy("in a sentence, after 'your'", "face and scalp"),
+}
+
 HDSS_STATEMENTS = {
     1: _("My sweating is never noticeable and never interferes with my daily activities."),
     2: _("My sweating is tolerable but sometimes interferes with my daily activities."),

@@ -54,7 +54,6 @@ def appointment_notify(*, appointment: Appointment, action: str):
     if not recipient:
         return None
     method = Method.CANCEL if action == "cancelled" else Method.REQUEST
-    ics = appointment_ics(appointment, method=method, attendee_email=recipient)
     ctx = {
         "appointment": appointment,
         "action": action,
@@ -76,6 +75,7 @@ def appointment_notify(*, appointment: Appointment, action: str):
         subject = f"[{settings.CLINIC_NAME}] " + translation.gettext(SUBJECTS[action])
         text = render_to_string("patients/email/appointment.txt", ctx)
         html = render_to_string("patients/email/appointment.html", ctx)
+        ics = appointment_ics(appointment, method=method, attendee_email=recipient)
     return message_queue(
         purpose=f"appointment.{action}",
         idempotency_key=f"{appointment.pk}:v{appointment.version}:{action}",

@@ -111,11 +111,12 @@ def answer_rows(step: str, answers: dict, *, age: int | None) -> list[dict]:
     if step == "tried":
         return [
             {
+                "name": e["treatment"],
                 "label": labels.TREATMENT_LABELS[e["treatment"]],
                 "text": _tried_answer_text(e),
             }
             for e in tried_entries(saved)
-        ] or [{"label": _("Treatments tried"), "text": _("None")}]
+        ] or [{"name": "none", "label": _("Treatments tried"), "text": _("None")}]
     form = STEPS[step](areas=affected_areas(answers), age=age)
     rows = []
     for name, form_field in form.fields.items():
@@ -128,7 +129,7 @@ def answer_rows(step: str, answers: dict, *, age: int | None) -> list[dict]:
             text = f"{value} {_('years') if unit == 'years' else _('months')}"
         if name == "onset_age" and saved.get("onset_age_estimated"):
             text = _("%(age)s (a guess)") % {"age": value}
-        rows.append({"label": form_field.label, "text": text})
+        rows.append({"name": name, "label": form_field.label, "text": text})
     return rows
 
 

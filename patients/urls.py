@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import views
-from .views import appointments, intake
+from .views import appointments, intake, records
 
 app_name = "patients"
 
@@ -38,4 +38,8 @@ urlpatterns = [
     ),
     path("profile/", appointments.profile_edit, name="profile"),
     path("dependants/", appointments.dependants, name="dependants"),
+    # Download my data (FHIR) and closing the account.
+    path("data/", records.my_data_page, name="my_data"),
+    path("data/<int:patient_id>/record.fhir.json", records.my_data_download, name="my_data_file"),
+    path("close/", records.account_close_page, name="close_account"),
 ]

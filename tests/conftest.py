@@ -270,3 +270,14 @@ def local_time(day, hour, minute=0):
     from patients.selectors.booking import clinic_tz as tz
 
     return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz()).astimezone(dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after_each_test():
+    """A request (or a login) in Spanish leaves Spanish active in the thread, as Django does;
+    put the default back so the next test's non-request code is not translated by accident."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

@@ -10,8 +10,15 @@ class TreatmentsConfig(AppConfig):
     def ready(self):
         from clinic import demo as clinic_demo
         from clinic import navigation, views
+        from clinic.retention import register_closure_hook, register_purger
+        from patients.fhir import register_builder
 
-        from . import demo, demo_inclinic, demo_tracking
+        from . import demo, demo_inclinic, demo_tracking, fhir, purge
+
+        # Retention purge and the FHIR export (patients never import treatments).
+        register_purger(purge.PURGER)
+        register_closure_hook("treatments.stop_plan", purge.close_patient)
+        register_builder(fhir.BUILDER)
 
         # Treatment plans: the specialist's patient list and chart, the patient's plan.
         clinic_demo.register(60, "treatments", demo.build)

@@ -3,9 +3,10 @@
 
 import datetime
 
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from patients.labels import AREA_LABELS, TREATMENT_SHORT
+from patients.labels import AREA_IN_SENTENCE, TREATMENT_SHORT
 
 from .schedule import DEFAULT_WEEKDAYS
 
@@ -54,7 +55,8 @@ SESSIONS_PER_WEEK = len(DEFAULT_WEEKDAYS)
 MAINTENANCE_INTERVAL_WEEKS = 1
 
 INSTRUCTIONS = {
-    "aluminium_chloride": (
+    # The patient reads these on "My treatment": written in the patient's language.
+    "aluminium_chloride": _(
         "Apply a thin layer at bedtime to completely dry skin ({areas}), every night until the "
         "sweating settles (usually 1–2 weeks), then once or twice a week as needed. Wash it off "
         "in the morning. Do not apply to broken, freshly shaved or irritated skin. If it stings "
@@ -97,7 +99,7 @@ INSTRUCTIONS = {
 
 
 def areas_text(areas) -> str:
-    return " and ".join(str(AREA_LABELS.get(a, a)).lower() for a in areas)
+    return str(_(" and ")).join(str(AREA_IN_SENTENCE.get(a, a)) for a in areas)
 
 
 def treatment_label(treatment: str) -> str:
@@ -108,13 +110,26 @@ def default_minutes(areas) -> int:
     return max(SESSION_MINUTES.get(a, 20) for a in areas)
 
 
-def default_instructions(treatment: str, *, areas, patient_name: str, hdss: int) -> str:
+def default_instructions(
+    treatment: str, *, areas, patient_name: str, hdss: int, language: str | None = None
+) -> str:
+    """The text the specialist starts from. What the patient reads (a topical's application
+    instructions) is in the patient's ``language``; notes for clinicians stay in English."""
     template = INSTRUCTIONS.get(treatment, "")
-    return template.format(areas=areas_text(areas), name=patient_name, hdss=hdss)
+    language = language if NEEDS.get(treatment) == TOPICAL and language else "en"
+    with translation.override(language):
+        return str(template).format(areas=areas_text(areas), name=patient_name, hdss=hdss)
 
 
 def default_item(
-    treatment: str, *, areas, start: datetime.date, minor: bool, patient_name: str, hdss: int
+    treatment: str,
+    *,
+    areas,
+    start: datetime.date,
+    minor: bool,
+    patient_name: str,
+    hdss: int,
+    language: str | None = None,
 ) -> dict:
     """The values a new item starts from (the form's initial data)."""
     needs = NEEDS[treatment]
@@ -134,7 +149,7 @@ def default_item(
         }
     values = {
         "instructions": default_instructions(
-            treatment, areas=areas, patient_name=patient_name, hdss=hdss
+            treatment, areas=areas, patient_name=patient_name, hdss=hdss, language=language
         ),
         "start_date": start,
     }

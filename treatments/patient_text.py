@@ -4,7 +4,7 @@ how long, where, what to expect, common side effects and when to call the clinic
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from patients.labels import AREA_LABELS, TREATMENT_LABELS
+from patients.labels import AREA_IN_SENTENCE, TREATMENT_LABELS
 
 from . import defaults
 from .schedule import initial_phase_end
@@ -153,7 +153,7 @@ WATER = {
 
 
 def _areas(areas) -> str:
-    return _(" and ").join(str(AREA_LABELS.get(a, a)).lower() for a in areas)
+    return _(" and ").join(str(AREA_IN_SENTENCE.get(a, a)) for a in areas)
 
 
 def _days(weekdays) -> str:

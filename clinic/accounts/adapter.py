@@ -9,7 +9,9 @@ from types import SimpleNamespace
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.db import transaction
+from django.utils import translation
 
+from clinic.language import user_language
 from clinic.notify.services import message_queue
 
 from .roles import Role
@@ -18,6 +20,11 @@ from .services import user_set_role
 
 def current_site():
     return SimpleNamespace(name=settings.CLINIC_NAME, domain=settings.SITE_URL.split("://")[-1])
+
+
+def _language_for(user) -> str:
+    # The person's saved language, else the one they are using now (switcher or browser).
+    return user_language(user) or translation.get_language() or settings.LANGUAGE_CODE
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -42,6 +49,7 @@ class AccountAdapter(DefaultAccountAdapter):
                 "kind": "email_confirmation",
                 "email_address_id": address.pk,
                 "signup": bool(signup),
+                "language": _language_for(address.user),
             },
         )
 
@@ -51,14 +59,19 @@ class AccountAdapter(DefaultAccountAdapter):
             idempotency_key=None,
             recipient=email,
             renderer="account",
-            render_params={"kind": "password_reset", "user_id": user.pk},
+            render_params={
+                "kind": "password_reset",
+                "user_id": user.pk,
+                "language": _language_for(user),
+            },
         )
 
     def send_mail(self, template_prefix, email, context):
         # Notices without secrets (password changed, unknown account, …): render now.
         ctx = {"email": email, "current_site": current_site()}
         ctx.update({k: v for k, v in context.items() if k != "request"})
-        msg = self.render_mail(template_prefix, email, ctx)
+        with translation.override(_language_for(context.get("user"))):
+            msg = self.render_mail(template_prefix, email, ctx)
         html = next((c for c, mime in getattr(msg, "alternatives", []) if mime == "text/html"), "")
         message_queue(
             purpose=f"account.{template_prefix.rsplit('/', 1)[-1]}",

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from clinic.notify.registry import Rendered, TargetGone
 
@@ -46,6 +47,8 @@ def render_account_email(params: dict, recipient: str) -> Rendered:
     else:
         raise TargetGone(f"unknown account email kind {kind!r}")
     ctx.update({"email": recipient, "current_site": current_site()})
-    msg = get_adapter().render_mail(template, recipient, ctx)
+    # In the language the person used when asking (saved with the message's parameters).
+    with translation.override(params.get("language") or settings.LANGUAGE_CODE):
+        msg = get_adapter().render_mail(template, recipient, ctx)
     html = next((c for c, mime in getattr(msg, "alternatives", []) if mime == "text/html"), "")
     return Rendered(subject=msg.subject, text=msg.body, html=html)

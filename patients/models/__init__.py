@@ -13,11 +13,13 @@ from .booking import (
     Weekday,
     WorkingHours,
 )
+from .closure import AccountClosure
 from .intake import Consent, Intake, Screen, ScreenCorrection
 from .outcomes import RecordedOutcome
 from .profile import Patient, ReminderChannel
 
 __all__ = [
+    "AccountClosure",
     "ACTIVE_STATUSES",
     "Appointment",
     "AppointmentChange",

@@ -4,6 +4,7 @@ import datetime
 import secrets
 
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -62,7 +63,33 @@ def patient_profile_update(*, patient: Patient, today=None, **fields) -> Patient
         from .reminders import patient_reminders_refresh
 
         patient_reminders_refresh(patient=patient)
+    if "preferred_language" in fields and patient.user_id:
+        _dependants_follow_language(patient.user_id, patient.preferred_language)
     return patient
+
+
+def _dependants_follow_language(guardian_id, language: str) -> None:
+    # A child's messages go to the guardian, so they are written in the guardian's language.
+    for child in Patient.objects.filter(guardian_id=guardian_id).exclude(
+        preferred_language=language
+    ):
+        child.preferred_language = language
+        child.save(update_fields=["preferred_language", "updated_at"])
+
+
+@transaction.atomic
+def patient_language_set(*, user: User, language: str) -> None:
+    """Save the language a signed-in patient chose with the switcher on their profile (and
+    their dependants', whose messages they receive). Other accounts have nowhere to keep it."""
+    if language not in dict(settings.LANGUAGES):
+        raise ProfileError(_("This language is not available."))
+    patient = Patient.objects.select_for_update().filter(user=user).first()
+    if patient is None:
+        return
+    if patient.preferred_language != language:
+        patient.preferred_language = language
+        patient.save(update_fields=["preferred_language", "updated_at"])
+    _dependants_follow_language(user.pk, language)
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import patient_required
+from clinic.language import remember_language
 
 from ..calendar import appointment_ics, ics_filename
 from ..forms.booking import CancelForm, DependantForm, ProfileForm, RescheduleForm, format_start
@@ -243,6 +244,7 @@ def profile_edit(request):
         except ProfileError as exc:
             form.add_error(None, str(exc))
         else:
+            remember_language(request, patient.preferred_language)
             messages.success(request, _("Your profile is saved."))
             return redirect(_safe_next(request) or "patients:home")
     return render(

@@ -359,7 +359,9 @@ def patient_new(request):
 @calendar_required
 @clinic_time
 def patient_card(request, pk):
-    patient = get_object_or_404(Patient.objects.select_related("user", "guardian"), pk=pk)
+    patient = get_object_or_404(
+        Patient.objects.select_related("user", "guardian", "closure"), pk=pk
+    )
     access_record(request=request, obj=patient, patient=patient)
     appointments = list(
         patient.appointments.select_related("specialist", "consultation_type").order_by("-start")

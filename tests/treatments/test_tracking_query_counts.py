@@ -17,8 +17,8 @@ from treatments.services.tracking import progress_refresh
 
 pytestmark = pytest.mark.django_db
 
-# Every logged-in page: the session, the user, and the user's permissions (one query since
-# main's "one query for a user's roles and permissions") for the guards and the navigation.
+# Every logged-in page: the session, the user, and the user's permissions (one query: roles,
+# the guards and the navigation).
 BASE = 3
 
 

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -102,4 +103,6 @@ def calendar_feed(request, token):
     revoked or unknown tokens are a 404, and the token is scrubbed from the logs)."""
     feed = selectors.feed_by_token(token)
     link = request.build_absolute_uri(reverse("treatments:my_treatment"))
-    return _ics_response(feed.patient, link=link, attachment=False)
+    # A calendar app sends no language of its own: use the one the patient chose.
+    with translation.override(feed.patient.preferred_language):
+        return _ics_response(feed.patient, link=link, attachment=False)

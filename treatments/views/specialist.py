@@ -307,6 +307,7 @@ def _detail_forms(request, *, patient, screen, plan, draft, clinicians) -> list[
                 minor=minor,
                 patient_name=patient.legal_name,
                 hdss=hdss,
+                language=patient.preferred_language,
             )
             initial["clinician"] = own_profile
         data = request.POST if request.method == "POST" else None
