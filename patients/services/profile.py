@@ -58,6 +58,11 @@ def patient_profile_update(*, patient: Patient, today=None, **fields) -> Patient
         setattr(patient, name, value)
     _full_clean(patient)
     patient.save()
+    if "reminder_channel" in fields:
+        # A newly chosen channel needs reminder rows of its own for what is already scheduled.
+        from .reminders import patient_reminders_refresh
+
+        patient_reminders_refresh(patient=patient)
     if "preferred_language" in fields and patient.user_id:
         _dependants_follow_language(patient.user_id, patient.preferred_language)
     return patient

@@ -11,6 +11,7 @@ import time_machine
 from django.core import signing
 
 from clinic.logging import ScrubTokensFilter
+from clinic.notify import reminders as kinds
 from clinic.notify import tokens
 from clinic.notify.models import Message, Reminder
 from clinic.notify.services import reminder_render, reminders_dispatch
@@ -269,7 +270,7 @@ def test_a_guardian_receives_the_childs_reminders(booking_world, frozen_now):
 def form_data(**overrides):
     data = {
         "reminder_channel": "email",
-        "topics": ["consultations", "clinic_visits", "home_sessions", "session_nudges"],
+        "topics": [key for key, _label in kinds.topics()],  # every reminder on
         "home_session_time": "19:30",
         "quiet_hours_start": "22:00",
         "quiet_hours_end": "07:00",
@@ -294,7 +295,9 @@ def test_posting_saves_the_preferences(client, booking_world):
     patient = Patient.objects.get(pk=booking_world.patient.pk)
     assert patient.home_session_time == dt.time(19, 30)
     assert (patient.quiet_hours_start, patient.quiet_hours_end) == (dt.time(22), dt.time(7))
-    assert patient.reminder_opt_outs == ["clinic_visits", "home_sessions", "session_nudges"]
+    every_topic = {key for key, _label in kinds.topics()}
+    assert set(patient.reminder_opt_outs) == every_topic - {"consultations"}
+    assert {"clinic_visits", "home_sessions"} <= set(patient.reminder_opt_outs)
 
 
 def test_choosing_sms_adds_sms_rows_to_the_pending_reminders(client, booking_world, frozen_now):
@@ -439,3 +442,18 @@ def test_the_demo_has_reminders_due_soon():
     # The other demo bookings and plans have theirs too.
     kinds = set(Reminder.objects.values_list("kind", flat=True))
     assert {"consultation-24h", "treatment-visit-24h", "home-session"} <= kinds
+
+
+def test_choosing_sms_on_the_profile_page_adds_sms_rows_too(booking_world, frozen_now):
+    from patients.services.profile import patient_profile_update
+
+    appt = book(booking_world, local_time(WEDNESDAY, 10))
+    patient_profile_update(
+        patient=booking_world.patient, reminder_channel="both", phone="+14155550123"
+    )
+    assert sorted((r.kind, r.channel) for r in rows(appt)) == [
+        ("consultation-24h", "email"),
+        ("consultation-24h", "sms"),
+        ("consultation-2h", "email"),
+        ("consultation-2h", "sms"),
+    ]

@@ -197,6 +197,7 @@ def test_a_due_home_session_reminder_goes_to_the_outbox(screened, specialist_use
     plan = assign(screened, specialist_user, [ion()])
     first = planned(plan)[0]
     assert reminders_dispatch(now=first.starts_at + dt.timedelta(seconds=5)) == {"sent": 1}
+    # (The nudge of the same session is due the next morning, not now.)
     (row,) = session_rows(first)
     assert row.status == "sent" and row.recipient == screened.user.email
     assert row.message.purpose == "reminder"
