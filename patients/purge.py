@@ -5,7 +5,15 @@ these tables (treatments registers a lower ``order``)."""
 from clinic.notify.models import Message, Reminder
 from clinic.retention import Purger, PurgeRun
 
-from .models import Appointment, Consent, Intake, Patient, Screen, ScreenCorrection
+from .models import (
+    Appointment,
+    Consent,
+    Intake,
+    Patient,
+    RecordedOutcome,
+    Screen,
+    ScreenCorrection,
+)
 
 ORDER = 90  # after every app whose rows point at the patient's
 
@@ -18,6 +26,7 @@ def purge_patient(*, patient: Patient, run: PurgeRun) -> None:
     # A correction's screen supersedes the one before it (PROTECT): unlink, then delete.
     screens.using(run.using).exclude(supersedes=None).update(supersedes=None)
     run.delete(screens)
+    run.delete(RecordedOutcome.objects.filter(patient=patient))
     run.delete(Consent.objects.filter(patient=patient))
     run.delete(Intake.objects.filter(patient=patient))
     run.delete(Appointment.objects.filter(patient=patient))  # and their change rows (CASCADE)
@@ -45,6 +54,7 @@ PURGER = Purger(
         "patients.consent",
         "patients.screen",
         "patients.screencorrection",
+        "patients.recordedoutcome",
         "notify.reminder",
         # AccountClosure is the tombstone: it stays, its link to the patient becomes NULL.
         "patients.accountclosure",

@@ -9,13 +9,17 @@ from clinic.retention import Purger, PurgeRun
 
 from .models import (
     CalendarFeed,
+    CheckIn,
     ConsultationNote,
     ConsultationNoteRevision,
+    Flag,
     PatientSpecialist,
     Plan,
     PlanItem,
     PlannedSession,
     PlanVersion,
+    Progress,
+    SessionLog,
 )
 
 ORDER = 20
@@ -34,6 +38,11 @@ def close_patient(*, patient, by, now=None) -> None:
 
 
 def purge_patient(*, patient, run: PurgeRun) -> None:
+    # Tracking first: flags point at session logs, logs at planned sessions and plan items.
+    run.delete(Flag.objects.filter(patient=patient))
+    run.delete(SessionLog.objects.filter(patient=patient))
+    run.delete(CheckIn.objects.filter(patient=patient))
+    run.delete(Progress.objects.filter(patient=patient))
     run.delete(PlannedSession.objects.filter(plan__patient=patient))
     # The plan points at its current version and the versions at the plan (both PROTECT).
     Plan.objects.using(run.using).filter(patient=patient).update(current_version=None)
@@ -50,6 +59,10 @@ PURGER = Purger(
     name="treatments",
     order=ORDER,
     models=(
+        "treatments.flag",
+        "treatments.sessionlog",
+        "treatments.checkin",
+        "treatments.progress",
         "treatments.plannedsession",
         "treatments.planitem",
         "treatments.planversion",
