@@ -5,15 +5,8 @@ these tables (treatments registers a lower ``order``)."""
 from clinic.notify.models import Message, Reminder
 from clinic.retention import Purger, PurgeRun
 
-from .models import (
-    Appointment,
-    Consent,
-    Intake,
-    Patient,
-    RecordedOutcome,
-    Screen,
-    ScreenCorrection,
-)
+from .models import Appointment, Consent, Intake, Patient, Screen, ScreenCorrection
+from .models.outcomes import RecordedOutcome
 
 ORDER = 90  # after every app whose rows point at the patient's
 
@@ -26,8 +19,8 @@ def purge_patient(*, patient: Patient, run: PurgeRun) -> None:
     # A correction's screen supersedes the one before it (PROTECT): unlink, then delete.
     screens.using(run.using).exclude(supersedes=None).update(supersedes=None)
     run.delete(screens)
-    run.delete(RecordedOutcome.objects.filter(patient=patient))
     run.delete(Consent.objects.filter(patient=patient))
+    run.delete(RecordedOutcome.objects.filter(patient=patient))
     run.delete(Intake.objects.filter(patient=patient))
     run.delete(Appointment.objects.filter(patient=patient))  # and their change rows (CASCADE)
     # Reminder rows name their person generically (notify imports no app).

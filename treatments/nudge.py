@@ -23,13 +23,13 @@ from django.utils.translation import gettext_lazy
 
 from clinic.notify.registry import Rendered
 from clinic.notify.reminders import Audience, ReminderContext, ReminderKind, local_instant
+from patients.reminders import patient_audience
 
 from .models import PlannedSession, SessionLog, Setting
 
 KIND = "session-not-logged"
 TOPIC = "session_nudges"
 MORNING = datetime.time(9, 0)
-CHANNELS = {"email": {"email"}, "sms": {"sms"}, "both": {"email", "sms"}}
 
 
 def _zone(patient) -> zoneinfo.ZoneInfo:
@@ -68,27 +68,9 @@ def is_valid(session: PlannedSession, version: int) -> bool:
 
 
 def audience(session: PlannedSession) -> Audience | None:
-    """The patient's own login, else their guardian's (for a dependant), else the email staff
-    recorded; with the patient's channel, zone, quiet hours, opt-outs and language."""
-    patient = session.plan.patient
-    if patient.user_id:
-        email, first_name = patient.user.email, patient.display_name
-    elif patient.guardian_id:
-        email, first_name = patient.guardian.email, patient.guardian.first_name
-    else:
-        email, first_name = patient.contact_email, patient.display_name
-    return Audience(
-        first_name=first_name,
-        email=email,
-        phone=patient.phone,
-        channels=frozenset(CHANNELS.get(patient.reminder_channel, {"email"})),
-        time_zone=_zone(patient).key,
-        quiet_start=patient.quiet_hours_start,
-        quiet_end=patient.quiet_hours_end,
-        opted_out=frozenset(patient.reminder_opt_outs or ()),
-        language=patient.preferred_language,
-        person=("patients.patient", str(patient.pk)),
-    )
+    """The same recipient and preferences as every reminder of the patient (a dependant's go
+    to the guardian): ``patients.reminders.patient_audience``."""
+    return patient_audience(session.plan.patient)
 
 
 def render(session: PlannedSession, ctx: ReminderContext) -> Rendered:

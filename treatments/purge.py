@@ -40,9 +40,9 @@ def close_patient(*, patient, by, now=None) -> None:
 def purge_patient(*, patient, run: PurgeRun) -> None:
     # Tracking first: flags point at session logs, logs at planned sessions and plan items.
     run.delete(Flag.objects.filter(patient=patient))
-    run.delete(SessionLog.objects.filter(patient=patient))
-    run.delete(CheckIn.objects.filter(patient=patient))
     run.delete(Progress.objects.filter(patient=patient))
+    run.delete(CheckIn.objects.filter(patient=patient))
+    run.delete(SessionLog.objects.filter(patient=patient))
     run.delete(PlannedSession.objects.filter(plan__patient=patient))
     # The plan points at its current version and the versions at the plan (both PROTECT).
     Plan.objects.using(run.using).filter(patient=patient).update(current_version=None)
@@ -60,9 +60,9 @@ PURGER = Purger(
     order=ORDER,
     models=(
         "treatments.flag",
-        "treatments.sessionlog",
-        "treatments.checkin",
         "treatments.progress",
+        "treatments.checkin",
+        "treatments.sessionlog",
         "treatments.plannedsession",
         "treatments.planitem",
         "treatments.planversion",

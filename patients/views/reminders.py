@@ -5,8 +5,10 @@ and expires after 30 days; the URL carries no other identifier, so no other pati
 reached from it. GET shows the form, only POST saves (S5). A bad or expired link gets a clear
 page, never an error. Responses are never cached; the token is scrubbed from the logs."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.shortcuts import render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -36,6 +38,17 @@ def _patient_for(token: str) -> tuple[Patient | None, str]:
     return patient, ""
 
 
+def _speak_their_language(request, patient: Patient) -> None:
+    """The link came in a reminder written in the patient's language: the page opens in it too,
+    unless this browser has chosen a language with the switcher (its cookie)."""
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    code = patient.preferred_language
+    if code in dict(settings.LANGUAGES) and code != translation.get_language():
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+
+
 @login_not_required
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -45,6 +58,7 @@ def reminder_preferences_page(request, token):
         return render(
             request, "patients/reminders/link_invalid.html", {"problem": problem}, status=400
         )
+    _speak_their_language(request, patient)
     topics = kinds.topics()
     initial = {
         "reminder_channel": patient.reminder_channel,

@@ -53,7 +53,7 @@ def test_500_page_renders_without_a_database(rf):
 
 
 @pytest.mark.django_db
-def test_next_cannot_redirect_off_site(client, patient_user, password):
+def test_S14_next_cannot_redirect_off_site(client, patient_user, password):
     response = client.post(
         "/accounts/login/?next=https://evil.example/steal",
         {"login": patient_user.email, "password": password},

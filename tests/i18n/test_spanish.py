@@ -15,10 +15,13 @@ a new patient page cannot escape this test.
 import contextlib
 import datetime
 import re
+import time
 from collections import Counter, deque
+from unittest import mock
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.test import Client
@@ -29,12 +32,16 @@ from django.utils import translation
 from clinic.accounts.models import User
 from clinic.accounts.roles import GROUP_NAMES, Role
 from clinic.demo import builders
+from clinic.notify import reminders as reminder_kinds
 from clinic.notify.models import Message
 from clinic.notify.registry import Rendered, get_renderer
+from clinic.notify.services import reminder_render
+from clinic.notify.tokens import manage_reminders_url
 from patients import demo_intake
 from patients.forms.booking import format_start, parse_start
 from patients.models import Appointment, AppointmentStatus, Patient
 from patients.notifications import appointment_notify
+from patients.reminders import PERSON_LABEL
 from patients.services.intake import intake_submit
 from patients.services.profile import patient_claim_invite, patient_register_by_staff
 from tests.factories import UserFactory
@@ -47,7 +54,7 @@ pytestmark = pytest.mark.django_db
 FRAGMENTS = po.english_fragments(po.parse())
 
 # Patient-facing pages live under these prefixes (plus the landing page and account pages).
-PATIENT_PREFIXES = ("/me/", "/book/", "/treatment/")
+PATIENT_PREFIXES = ("/me/", "/book/", "/treatment/", "/reminders/")
 # Routes that answer with a file, not a page (their text is checked through the emails/ICS).
 NOT_PAGES = {"patients:appointment_ics", "treatments:my_sessions_ics", "treatments:feed"}
 # Never followed: leaving the site's pages, switching language, Django admin, static files.
@@ -274,6 +281,25 @@ def test_every_patient_page_reads_in_spanish(
     crawl.page(spanish_client(), urlsplit(claim).path)
     crawl.page(spanish_client(), reverse("booking:claim", args=["not-a-token"]), expect=(400,))
 
+    # The reminder preferences page, opened from the link in a reminder (no login): in Spanish
+    # also in a browser that never chose a language (the patient's own), saved, and the pages
+    # of a link that is expired or not valid.
+    maria = Patient.objects.get(user__email="maria@demo.clinic.example")
+    link = urlsplit(manage_reminders_url(person_label=PERSON_LABEL, person_id=maria.pk)).path
+    crawl.page(spanish_client(), link)
+    crawl.page(Client(HTTP_ACCEPT_LANGUAGE="en"), link)
+    saved = spanish_client().post(link, _reminder_choices(maria))
+    assert saved.status_code == 200, saved.content.decode()[:2000]
+    crawl.check_text(f"{link} (saved)", po.visible_text(saved.content.decode()))
+    assert "Guardado." in saved.content.decode()
+    with mock.patch("django.core.signing.time.time", return_value=time.time() - 31 * 86400):
+        old = manage_reminders_url(person_label=PERSON_LABEL, person_id=maria.pk)
+    expired = crawl.page(spanish_client(), urlsplit(old).path, expect=(400,))
+    assert "30 días" in expired.content.decode()
+    crawl.page(
+        spanish_client(), reverse("reminder_preferences", args=["not-a-token"]), expect=(400,)
+    )
+
     # The engine's explanations: a questionnaire that fires many rules, its summary in Spanish.
     crawl.page(many_rules_client, reverse("patients:intake_result", args=[many_rules_intake.pk]))
     summary = po.visible_text(
@@ -307,6 +333,19 @@ def test_every_patient_page_reads_in_spanish(
     unrendered = sorted(t for t in patient_templates - rendered_templates if "/email/" not in t)
     assert not unrendered, f"patient templates never rendered in Spanish: {unrendered}"
     assert crawl.pages > 100, crawl.routes
+
+
+def _reminder_choices(patient: Patient) -> dict:
+    """The preferences form posted back as it stands (every reminder on)."""
+    hhmm = lambda t: t.strftime("%H:%M") if t else ""  # noqa: E731
+    return {
+        "reminder_channel": patient.reminder_channel,
+        "topics": [key for key, _label in reminder_kinds.topics()],
+        "home_session_time": hhmm(patient.home_session_time),
+        "quiet_hours_start": hhmm(patient.quiet_hours_start),
+        "quiet_hours_end": hhmm(patient.quiet_hours_end),
+        "time_zone": patient.time_zone,
+    }
 
 
 def _email_text(rendered) -> str:
@@ -383,6 +422,57 @@ def test_every_patient_email_reads_in_spanish(spanish_clinic, client):
     assert not english, "English left in Spanish emails:\n" + "\n".join(
         f"{k}: {v}" for k, v in english.items()
     )
+
+
+def test_every_reminder_and_nudge_reads_in_spanish(spanish_clinic):
+    """Every registered reminder kind (consultations, clinic visits, home sessions, the "not
+    logged yet?" nudge), by email and by SMS, rendered as the worker sends it — from a process
+    whose active language is English, so the patient's language must be switched on for it."""
+    english, rendered_kinds = {}, Counter()
+    for model in apps.get_models():
+        for kind in reminder_kinds.kinds_for(model._meta.label_lower):
+            targets = [
+                t
+                for t in model.objects.order_by("pk")
+                if kind.when(t) is not None and kind.audience(t) is not None
+            ]
+            for target in targets[:3]:
+                for channel in kind.channels:
+                    with translation.override("en"):
+                        rendered = reminder_render(kind=kind.name, target=target, channel=channel)
+                    assert rendered.text.strip(), (kind.name, channel)
+                    found = po.english_found(_email_text(rendered), FRAGMENTS)
+                    if found:
+                        english[f"{kind.name} by {channel} for {target.pk}"] = found
+                    rendered_kinds[kind.name] += 1
+    registered = {
+        kind.name
+        for model in apps.get_models()
+        for kind in reminder_kinds.kinds_for(model._meta.label_lower)
+    }
+    assert {"consultation-24h", "home-session", "session-not-logged"} <= registered
+    missed = sorted(registered - set(rendered_kinds))
+    assert not missed, f"reminder kinds with nothing to remind of in the demo: {missed}"
+    assert not english, "English left in Spanish reminders:\n" + "\n".join(
+        f"{k}: {v}" for k, v in english.items()
+    )
+
+
+def test_the_reminder_check_finds_english_when_not_translated(spanish_clinic):
+    """The check above can fail: the same nudge for a patient who reads English is reported."""
+    from treatments import nudge
+
+    session = next(
+        s
+        for s in apps.get_model("treatments", "plannedsession").objects.order_by("pk")
+        if nudge.when(s) is not None and nudge.audience(s) is not None
+    )
+    patient = session.plan.patient
+    patient.preferred_language = "en"
+    patient.save(update_fields=["preferred_language"])
+    with translation.override("es"):
+        rendered = reminder_render(kind=nudge.KIND, target=session, channel="email")
+    assert po.english_found(_email_text(rendered), FRAGMENTS)
 
 
 def test_the_crawler_finds_english_when_a_page_is_not_translated(spanish_clinic):

@@ -218,7 +218,7 @@ def canary_appointment(booking_world, frozen_now):
 
 
 @pytest.mark.parametrize("kind", ["consultation-24h", "consultation-2h"])
-def test_consultation_reminders_carry_the_minimum(canary_appointment, kind):
+def test_S13_consultation_reminders_carry_the_minimum(canary_appointment, kind):
     checked = assert_reminder_free_of(kind=kind, target=canary_appointment)
     assert set(checked) >= {"email subject", "sms text"}
     rendered = reminder_render(kind=kind, target=canary_appointment)
@@ -233,7 +233,7 @@ def test_consultation_reminders_carry_the_minimum(canary_appointment, kind):
     assert len(sms.text) < 320 and "/reminders/manage/" in sms.text
 
 
-def test_a_visit_reminder_carries_the_minimum(booking_world, frozen_now):
+def test_S13_a_visit_reminder_carries_the_minimum(booking_world, frozen_now):
     booking_world.specialist.display_name = CANARIES[1]
     booking_world.specialist.save()
     start = local_time(WEDNESDAY, 14)
@@ -269,7 +269,7 @@ def test_a_guardian_receives_the_childs_reminders(booking_world, frozen_now):
 def form_data(**overrides):
     data = {
         "reminder_channel": "email",
-        "topics": ["consultations", "clinic_visits", "home_sessions"],
+        "topics": ["consultations", "clinic_visits", "home_sessions", "session_nudges"],
         "home_session_time": "19:30",
         "quiet_hours_start": "22:00",
         "quiet_hours_end": "07:00",
@@ -294,7 +294,6 @@ def test_posting_saves_the_preferences(client, booking_world):
     patient = Patient.objects.get(pk=booking_world.patient.pk)
     assert patient.home_session_time == dt.time(19, 30)
     assert (patient.quiet_hours_start, patient.quiet_hours_end) == (dt.time(22), dt.time(7))
-    # Every topic not ticked is turned off, the "not logged yet?" nudge included.
     assert patient.reminder_opt_outs == ["clinic_visits", "home_sessions", "session_nudges"]
 
 
@@ -397,7 +396,7 @@ def test_another_patients_preferences_cannot_be_reached(client, booking_world, o
     assert Patient.objects.get(pk=other_patient.pk).time_zone != "Asia/Tokyo"
 
 
-def test_the_token_is_never_logged(client, booking_world, caplog):
+def test_S14_the_manage_token_is_never_logged(client, booking_world, caplog):
     caplog.handler.addFilter(ScrubTokensFilter())
     path = manage_path(booking_world.patient)
     token = path.split("/")[-2]

@@ -227,3 +227,38 @@ def test_S3_posting_to_another_patients_object_is_a_404_and_changes_nothing(
     assert _table_counts() == before
     objects.appointment.refresh_from_db()
     assert objects.appointment.status == "booked"
+
+
+PATIENT_PARAMS = {"patient_id", "screen_id", "intake_id", "note_id", "session_id", "log_id"}
+
+
+def _shows_a_patient(route) -> bool:
+    params = set(route.params)
+    if params & PATIENT_PARAMS:
+        return True
+    return "pk" in params and PK_MEANS.get(route.name, "appointment") in ("a", "appointment")
+
+
+@pytest.mark.django_db
+def test_S12_every_clinician_page_showing_a_patient_records_the_read(django_client_factory):
+    from clinic.audit.models import AccessEvent
+
+    users, objects = build_world()
+    missing, checked = [], 0
+    for role in ("staff", "specialist", "privacy"):
+        client = login_with_two_factor(django_client_factory(), getattr(users, role))
+        column = ROLES.index(role)
+        for route in ROUTES:
+            if row_codes(EXPECTED[route.name])[column] != "2" or not _shows_a_patient(route):
+                continue
+            before = AccessEvent.objects.count()
+            response = client.get(reverse(route.name, kwargs=kwargs_for(route, objects)))
+            if response.status_code != 200:
+                continue  # a redirect to the page that shows (and records) it
+            checked += 1
+            if AccessEvent.objects.count() == before:
+                missing.append(f"{role} {route.name}")
+    assert checked >= 20
+    assert not missing, "pages that showed a patient without recording the read:\n" + "\n".join(
+        missing
+    )

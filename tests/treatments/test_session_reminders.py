@@ -32,10 +32,17 @@ def assign(patient, user, items):
     return plan_assign(patient_id=patient.pk, items=items, user=user, now=NOW)
 
 
+# The session's own reminder (the "not logged yet?" nudge of issue 7 has its own tests).
+KIND = "home-session"
+
+
 def session_rows(session, **filters):
     return list(
         Reminder.objects.filter(
-            target_label="treatments.plannedsession", target_id=str(session.pk), **filters
+            kind=KIND,
+            target_label="treatments.plannedsession",
+            target_id=str(session.pk),
+            **filters,
         ).order_by("target_version", "pk")
     )
 
@@ -43,7 +50,7 @@ def session_rows(session, **filters):
 def home_rows(plan, **filters):
     ids = [str(pk) for pk in plan.sessions.values_list("pk", flat=True)]
     return Reminder.objects.filter(
-        target_label="treatments.plannedsession", target_id__in=ids, **filters
+        kind=KIND, target_label="treatments.plannedsession", target_id__in=ids, **filters
     )
 
 
@@ -170,7 +177,7 @@ def test_quiet_hours_can_push_a_late_session_reminder_past_its_day(screened, spe
     assert set(home_rows(plan).values_list("status", flat=True)) == {"skipped"}
 
 
-def test_home_session_content_is_the_minimum(screened, specialist_user):
+def test_S13_home_session_content_is_the_minimum(screened, specialist_user):
     Patient.objects.filter(pk=screened.pk).update(legal_name=f"Ann {CANARIES[4]}")
     plan = assign(screened, specialist_user, [ion(reason=CANARIES[0], water="tap")])
     plan.current_version.items.update(instructions=CANARIES[3])

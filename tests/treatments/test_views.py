@@ -368,7 +368,7 @@ def test_calendar_feed_create_renew_revoke(client, patient_client, with_plan):
     assert client.get("/treatment/feed/t/not-a-token.ics").status_code == 404
 
 
-def test_the_feed_token_is_scrubbed_from_logs():
+def test_S14_the_feed_token_is_scrubbed_from_logs():
     from clinic.logging import scrub
 
     assert "abcDEF123_-" not in scrub("GET /treatment/feed/t/abcDEF123_-.ics 200")

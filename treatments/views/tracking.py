@@ -103,6 +103,7 @@ def session_log_page(request, session_id):
     )
     skip_form = SkipForm(data=request.POST if action == "skipped" else None, prefix="skip")
     errors: list[str] = []
+    concerning = False
     if request.method == "POST":
         try:
             if action == "as_planned":
@@ -113,12 +114,13 @@ def session_log_page(request, session_id):
                     as_planned=True,
                 )
             elif action == "done" and done_form.is_valid():
-                session_log_create(
+                log = session_log_create(
                     user=request.user,
                     patient_id=patient.pk,
                     planned_session_id=session.pk,
                     entry=done_form.entry(),
                 )
+                concerning = bool(log.concerning)
             elif action == "skipped" and skip_form.is_valid():
                 session_log_create(
                     user=request.user,
@@ -131,12 +133,23 @@ def session_log_page(request, session_id):
         except TrackingError as exc:
             errors = exc.messages
         else:
-            messages.success(
-                request,
-                _("Skipped session saved. Thank you for telling us.")
-                if action == "skipped"
-                else _("Session logged. Well done!"),
-            )
+            if concerning:  # what happens next, not "well done"
+                messages.warning(
+                    request,
+                    _(
+                        "Session logged. You reported blisters or pain, so your specialist "
+                        "is told. Please stop the sessions until we have spoken: call us at "
+                        "%(phone)s."
+                    )
+                    % {"phone": settings.CLINIC_PHONE},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Skipped session saved. Thank you for telling us.")
+                    if action == "skipped"
+                    else _("Session logged. Well done!"),
+                )
             return redirect(reverse("treatments:my_treatment") + f"#log-{patient.pk}")
     return render(
         request,

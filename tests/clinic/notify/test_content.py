@@ -26,7 +26,7 @@ def canary_visitor(visit_kind):
     return user
 
 
-def test_the_test_kind_carries_the_minimum_and_no_canary(canary_visitor):
+def test_S13_the_test_kind_carries_the_minimum_and_no_canary(canary_visitor):
     checked = assert_reminder_free_of(kind=TEST_VISIT_KIND.name, target=canary_visitor)
     assert checked["email subject"] == "Your visit is coming up"
     assert "Ann" in checked["email part 1 (text/plain)"]

@@ -96,7 +96,7 @@ def test_the_manage_url_is_absolute_and_carries_a_valid_token(settings):
         "POST /reminders/manage/{token} 302",
     ],
 )
-def test_scrub_removes_the_token_from_log_lines(line):
+def test_S14_scrub_removes_the_token_from_log_lines(line):
     token = make()
     cleaned = scrub(line.format(token=token))
     assert token not in cleaned
@@ -129,7 +129,7 @@ def test_djangos_own_loggers_go_through_the_scrubbing_handler():
 
 
 @pytest.mark.django_db
-def test_a_request_for_the_manage_page_logs_no_token(client, caplog):
+def test_S14_a_request_for_the_manage_page_logs_no_token(client, caplog):
     token = make()
     caplog.handler.addFilter(ScrubTokensFilter())
     with caplog.at_level(logging.INFO):
