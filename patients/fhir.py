@@ -7,8 +7,8 @@ one CarePlan with one activity per treated area; R4-family is also what most cli
 import today.
 
 The Bundle is built by per-resource builders kept in a small registry, so other apps add their
-resources without this app importing them (treatments registers the CarePlan builder, and the
-Observation builders for HDSS check-ins and logged home sessions go in the same way)::
+resources without this app importing them (treatments registers the CarePlan builder and the
+Observation builders for HDSS check-ins and logged home sessions)::
 
     register_builder(ResourceBuilder(name="...", order=40, resource_types=("CarePlan",),
                                      build=build_care_plans))

@@ -19,6 +19,8 @@ class TreatmentsConfig(AppConfig):
         register_purger(purge.PURGER)
         register_closure_hook("treatments.stop_plan", purge.close_patient)
         register_builder(fhir.BUILDER)
+        register_builder(fhir.HDSS_BUILDER)
+        register_builder(fhir.SESSIONS_BUILDER)
 
         # Treatment plans: the specialist's patient list and chart, the patient's plan.
         clinic_demo.register(60, "treatments", demo.build)

@@ -55,7 +55,7 @@ def test_patient_downloads_the_record_and_closes_the_account(browser, live_site,
     bundle = json.loads(target.read_text())
     Bundle.model_validate(bundle)
     kinds = {e["resource"]["resourceType"] for e in bundle["entry"]}
-    assert kinds == {"Patient", "Appointment", "QuestionnaireResponse", "CarePlan"}
+    assert kinds == {"Patient", "Appointment", "QuestionnaireResponse", "CarePlan", "Observation"}
 
     page.get_by_role("link", name="Close my account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Close your account?")

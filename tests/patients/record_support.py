@@ -19,6 +19,7 @@ from patients.models import (
     Patient,
     Screen,
 )
+from patients.selectors.booking import clinic_today
 from patients.services.profile import patient_add_dependant
 from patients.services.screens import screen_correct, screen_review
 from tests.factories import ConsultationTypeFactory, SpecialistFactory, UserFactory
@@ -34,6 +35,7 @@ CANARIES = {
     "plan_reason": "CANARY-REASON-first-line",
     "note": "CANARY-NOTE-visit summary",
     "search": "Quokkaberg",
+    "session": "CANARY-SESSION-felt fine",
 }
 
 
@@ -137,10 +139,20 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
         screen_id=corrected.pk, outcome="cleared", note="", message_to_patient="", user=staff_user
     )
     if with_plan:
-        start = timezone.localdate() + datetime.timedelta(days=3)
+        start = clinic_today()
+        # Three days a week, today among them: a session is due today and can be logged.
+        days = tuple(
+            sorted({start.weekday(), (start.weekday() + 2) % 7, (start.weekday() + 4) % 7})
+        )
         plan = plan_assign(
             patient_id=patient.pk,
-            items=[ion(start_date=start, review_date=start + datetime.timedelta(weeks=4))],
+            items=[
+                ion(
+                    start_date=start,
+                    weekdays=days,
+                    review_date=start + datetime.timedelta(weeks=4),
+                )
+            ],
             user=specialist_user,
         )
         plan_change(
@@ -148,6 +160,7 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
             items=[
                 ion(
                     start_date=start,
+                    weekdays=days,
                     current_ma=Decimal("15"),
                     review_date=start + datetime.timedelta(weeks=4),
                 ),
@@ -169,10 +182,36 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
             user=specialist_user,
         )
         calendar_feed_create(patient=patient, user=user)
-        from patients.models.outcomes import RecordedOutcome
+        # Tracking: an HDSS check-in from the patient, one recorded at a consultation, and a
+        # logged home session.
+        from treatments.progress_data import treated_areas
+        from treatments.services.tracking import LogEntry, checkin_record, session_log_create
 
-        RecordedOutcome.objects.create(
-            patient=patient, treatment="aluminium_chloride", outcome="failed", source="intake"
+        treated = list(treated_areas(record.plan.current_version.items.all()))
+        checkin_record(
+            user=user,
+            patient_id=patient.pk,
+            scores={a: 3 for a in treated},
+            dryness={treated[0]: 4},
+        )
+        checkin_record(
+            user=specialist_user,
+            patient_id=patient.pk,
+            scores={a: 2 for a in treated},
+            source="consultation",
+            day=clinic_today() - datetime.timedelta(days=1),
+        )
+        session_log_create(
+            user=user,
+            patient_id=patient.pk,
+            entry=LogEntry(
+                day=clinic_today(),
+                minutes=20,
+                current_ma=Decimal("12.5"),
+                areas=("palmar",),
+                side_effects=("tingling",),
+                notes=CANARIES["session"],
+            ),
         )
     request = RequestFactory().get(f"/staff/calendar/patients/?q={CANARIES['search']}")
     request.user = staff_user
@@ -180,8 +219,8 @@ def build_full_record(*, email=None, name=None, with_plan=True) -> Record:
     access_record(request=request, obj=patient, patient=patient)
     Reminder.objects.create(
         kind="test.visit",
-        target_label="patients.appointment",
-        target_id=str(record.appointments[0].pk),
+        target_label="patients.patient",  # a reminder about the person, not one appointment
+        target_id=str(patient.pk),
         person_label="patients.patient",
         person_id=str(patient.pk),
         channel="email",

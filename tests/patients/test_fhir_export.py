@@ -22,6 +22,7 @@ STATUS_CODES = {
     "Appointment": {"booked", "cancelled", "fulfilled", "noshow"},
     "QuestionnaireResponse": {"completed", "in-progress"},
     "CarePlan": {"active", "revoked", "completed"},
+    "Observation": {"final"},
 }
 ACTIVITY_STATUS = {"in-progress", "stopped", "not-started", "scheduled", "completed"}
 
@@ -70,6 +71,7 @@ def test_every_resource_and_the_bundle_validate_as_fhir_r4b(record):
             "Appointment",
             "QuestionnaireResponse",
             "CarePlan",
+            "Observation",
         }
     )
     # Every reference points at a resource in the Bundle, or is a display only.
@@ -147,7 +149,9 @@ def test_each_plan_version_is_a_care_plan_with_its_activities(record):
     assert "15 mA" in ion["description"]
     repeat = ion["scheduledTiming"]["repeat"]
     assert (repeat["frequency"], repeat["period"], repeat["periodUnit"]) == (3, 1, "wk")
-    assert repeat["duration"] == 20 and repeat["dayOfWeek"] == ["mon", "wed", "fri"]
+    item = record.plan.current_version.items.get(treatment="iontophoresis")
+    days = [("mon", "tue", "wed", "thu", "fri", "sat", "sun")[d] for d in sorted(item.weekdays)]
+    assert repeat["duration"] == 20 and repeat["dayOfWeek"] == days
     assert any(CANARIES["plan_reason"] in n["text"] for n in v2["note"])
 
 
@@ -236,8 +240,9 @@ def test_the_download_does_a_fixed_number_of_queries(client, record, django_asse
     client.force_login(record.user)
     download(client, record.patient)  # warm up (session, permissions)
     # session, user, the user's permissions (one query, patient_required), the patient (with
-    # user, guardian, closure), appointments, intakes, their consents, plan versions, items
-    with django_assert_num_queries(9) as one:
+    # user, guardian, closure), appointments, intakes, their consents, plan versions, items,
+    # HDSS check-ins, session logs
+    with django_assert_num_queries(11) as one:
         download(client, record.patient)
     appt = record.appointments[0]
     for n in range(20):
@@ -291,3 +296,38 @@ def test_patients_and_privacy_officers_cannot_use_the_staff_export(
 
 def test_staff_export_of_a_missing_patient_is_a_404(staff_client):
     assert staff_client.get(reverse("records:export", args=[999999])).status_code == 404
+
+
+def test_hdss_check_ins_are_observations_one_per_area(record):
+    observations = resources(patient_bundle(patient=record.patient), "Observation")
+    hdss = [o for o in observations if o["id"].startswith("hdss-")]
+    # Two check-ins (the patient's, a consultation's) × the treated areas.
+    assert len(hdss) == 2 * len({o["bodySite"]["text"] for o in hdss}) >= 2
+    mine = [o for o in hdss if o["method"]["text"] == "Patient check-in"]
+    first = mine[0]
+    assert first["category"][0]["coding"][0]["code"] == "survey"
+    assert first["valueInteger"] == 3
+    assert first["note"][0]["text"].startswith("My sweating is barely tolerable")
+    assert first["performer"] == [
+        {"reference": f"Patient/{record.patient.pk}", "display": CANARIES["name"]}
+    ]
+    assert first["component"][0]["valueInteger"] == 4  # the dryness rating
+    at_visit = [o for o in hdss if o["method"]["text"] == "At a consultation"]
+    assert {o["valueInteger"] for o in at_visit} == {2}
+    assert "reference" not in at_visit[0]["performer"][0]  # the specialist, by name
+
+
+def test_logged_home_sessions_are_observations(record):
+    observations = resources(patient_bundle(patient=record.patient), "Observation")
+    (session,) = [o for o in observations if o["id"].startswith("session-")]
+    assert session["valueCodeableConcept"] == {"text": "Done"}
+    parts = {c["code"]["text"]: c for c in session["component"]}
+    assert parts["Session length"]["valueQuantity"]["value"] == 20
+    assert parts["Current reached"]["valueQuantity"] == {
+        "value": 12.5,
+        "unit": "mA",
+        "system": "http://unitsofmeasure.org",
+        "code": "mA",
+    }
+    assert parts["Side effects"]["valueString"] == "Tingling"
+    assert session["note"] == [{"text": CANARIES["session"]}]
