@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--peer-sizes", default="100,10000")
     parser.add_argument("--http-seconds", type=int, default=60)
-    parser.add_argument("--http-page-seconds", type=int, default=10)
+    parser.add_argument("--http-saturation-seconds", type=int, default=20)
     parser.add_argument("--engine-profiles", type=int, default=20_000)
     parser.add_argument("--results-dir", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -110,7 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     http = None
     if not args.no_http:
         print("- HTTP smoke (gunicorn + wrk)")
-        http = http_smoke.run(seconds=args.http_seconds, page_seconds=args.http_page_seconds)
+        http = http_smoke.run(
+            seconds=args.http_seconds, saturation_seconds=args.http_saturation_seconds
+        )
 
     import django as dj
 
@@ -159,8 +161,12 @@ def main(argv: list[str] | None = None) -> int:
     ]
     if http and http.get("error"):
         failures.append("HTTP smoke: " + http["error"])
-    elif http and http["errors"]:
-        failures.append(f"HTTP smoke: {http['errors']} errors")
+    elif http:
+        if http["errors"]:
+            failures.append(f"HTTP smoke: {http['errors']} errors")
+        slow = [r["name"] for r in http["pages"] if not r["p95_ok"]]
+        if slow:
+            failures.append(f"HTTP smoke: p95 over {http_smoke.P95_GOAL_MS} ms: " + "; ".join(slow))
     if peer and peer.get("error"):
         failures.append("peer: " + peer["error"])
     for line in result["regressions"]:

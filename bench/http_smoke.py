@@ -1,10 +1,19 @@
-"""HTTP smoke: gunicorn with the production settings + wrk, only against 127.0.0.1, bounded.
+"""HTTP smoke: gunicorn with the production settings under load, only against 127.0.0.1, bounded.
 
-Users are logged in before the timed part (sessions made through the session engine, as a
-login makes them); the load tool sends ``X-Forwarded-Proto: https`` as the TLS proxy does, and
-the app honours it (SECURE_PROXY_SSL_HEADER). One mixed run over the existing pages, then a
-short run per page (wrk reports latency for a whole run only), then the login POST on its own
-(a GET of the form and the POST, one at a time: each costs an Argon2 hash).
+- **Users** (the p95 goal): locust, in its own virtualenv (``bench/load/``), runs 50 users for
+  60 s over every GET page of ``bench.pages``; each user has a role (patient, staff,
+  specialist, visitor), is logged in before the timed part (a session made through the session
+  engine, as a login makes it), opens its role's pages at random by weight and reads each for
+  a think time. Percentiles per page, from one mixed run.
+- **Capacity**: wrk with the same mix and NO think time, 50 requests always in flight: the
+  requests per second the machine serves (its latency is only the queue: Little's law).
+- **Login POST** on its own (a GET of the form and the POST, one at a time: each costs an
+  Argon2 hash by design).
+
+Every request carries ``X-Forwarded-Proto: https`` as the TLS proxy sends it, and the app
+honours it (SECURE_PROXY_SSL_HEADER). (wrk's ``delay()`` cannot model think time here: with a
+server that closes each connection, as gunicorn's sync workers do, wrk counts part of the
+delay in the latency.)
 """
 
 from __future__ import annotations
@@ -21,8 +30,6 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-
-from bench.pages import PATIENT, SPECIALIST, STAFF
 
 ROOT = Path(__file__).resolve().parent.parent
 P95_GOAL_MS = 300
@@ -61,6 +68,7 @@ def _lua_string(value: str) -> str:
 
 
 def _script(requests: list[tuple[str, str]], directory: Path, name: str) -> Path:
+    """A wrk script that sends ``requests`` (path, cookie) at random, back to back."""
     body = "{" + ", ".join(f"{{{_lua_string(p)}, {_lua_string(c)}}}" for p, c in requests) + "}"
     path = directory / f"{name}.lua"
     path.write_text(LUA.replace("{REQUESTS}", body))
@@ -176,148 +184,261 @@ def _logins(port: int, users: list, password: str) -> dict:
     }
 
 
+LOAD_DIR = ROOT / "bench" / "load"
+# How often each page comes up among its role's pages (pages of bench.pages not named: 5).
+WEIGHTS = {
+    "patient home": 20,
+    "home dispatch": 4,
+    "landing": 10,
+    "login page": 6,
+    "healthz": 2,
+    "free slots (specialist's week)": 10,
+    "my appointments": 8,
+    "my treatment + progress chart": 8,
+    "screen queue page 1": 8,
+    "staff calendar day": 8,
+    "patient chart": 8,
+    "specialist dashboard": 8,
+}
+# The share of each kind of user among the 50.
+ROLE_WEIGHTS = {"patient": 55, "staff": 15, "specialist": 15, "anonymous": 15}
+# Think time of a user between two pages (seconds): a clinic's users read each page. Without
+# it 50 connections are not 50 users but 50 requests always in flight: that saturation run is
+# made too (wrk) and reported as the capacity, but it is not what the p95 goal is about.
+THINK_SECONDS = (0.5, 1.5)
+
+
+def smoke_pages(world) -> list[dict]:
+    """Every GET page of the benchmark: name, role, path (with its query), weight, status."""
+    from urllib.parse import urlencode
+
+    from bench.pages import PAGES
+
+    rows = []
+    for page in PAGES:
+        if not page.on_main or page.method != "GET":
+            continue
+        path = page.url(world)
+        if page.query:
+            path += "?" + urlencode(page.query(world), doseq=True)
+        name = page.name if page.name != "home dispatch" else f"home ({page.role})"
+        rows.append(
+            {
+                "name": name,
+                "role": page.role,
+                "path": path,
+                "weight": WEIGHTS.get(page.name, 5),
+                "status": list(page.status),
+            }
+        )
+    return rows
+
+
+def _start_gunicorn(port: int, workers: int | None, log_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings"}  # pure production
+    command = [str(Path(sys.executable).parent / "gunicorn"), "clinic.wsgi"]
+    command += ["--bind", f"127.0.0.1:{port}"]  # the rest from gunicorn.conf.py
+    if workers:
+        command += ["--workers", str(workers)]
+    with open(log_path, "w") as logfile:
+        server = subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT
+        )
+    deadline = time.time() + 30
+    while True:
+        try:
+            status, _, _ = _http(port, "GET", "/healthz", headers={"X-Forwarded-Proto": "https"})
+            if status == 200:
+                return server
+        except OSError:
+            pass
+        if time.time() > deadline or server.poll() is not None:
+            server.kill()
+            raise RuntimeError("gunicorn did not come up:\n" + log_path.read_text()[-2000:])
+        time.sleep(0.3)
+
+
+def _locust(python: Path, port: int, config: dict, tmp: Path, *, users: int, seconds: int):
+    """Run locust headless with ``config``; return its per-page and total rows."""
+    import csv
+
+    config_path = tmp / "load.json"
+    config_path.write_text(json.dumps(config))
+    prefix = tmp / "locust"
+    out = subprocess.run(
+        [
+            str(python.parent / "locust"),
+            "-f",
+            str(LOAD_DIR / "locustfile.py"),
+            "--headless",
+            "--users",
+            str(users),
+            "--spawn-rate",
+            str(users),
+            "--run-time",
+            f"{seconds}s",
+            "--reset-stats",  # from when all users are running
+            "--stop-timeout",
+            "5",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "--csv",
+            str(prefix),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+            "--exit-code-on-error",
+            "0",
+        ],
+        env={**os.environ, "CLINIC_LOAD_CONFIG": str(config_path)},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 120,
+    )
+    stats = Path(f"{prefix}_stats.csv")
+    if not stats.exists():
+        raise RuntimeError(
+            f"locust wrote no statistics:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
+        )
+    rows = []
+    with stats.open() as f:
+        for row in csv.DictReader(f):
+            rows.append(
+                {
+                    "name": row["Name"],
+                    "requests": int(row["Request Count"]),
+                    "errors": int(row["Failure Count"]),
+                    "requests_per_second": round(float(row["Requests/s"]), 1),
+                    "p50_ms": float(row["50%"]),
+                    "p95_ms": float(row["95%"]),
+                    "p99_ms": float(row["99%"]),
+                    "max_ms": float(row["Max Response Time"]),
+                }
+            )
+    failures = Path(f"{prefix}_failures.csv")
+    detail = failures.read_text() if failures.exists() else ""
+    return rows, detail
+
+
 def run(
-    *, seconds: int = 60, page_seconds: int = 10, connections: int = 50, workers: int = 3, log=print
+    *,
+    seconds: int = 60,
+    saturation_seconds: int = 20,
+    users: int = 50,
+    workers: int | None = None,
+    log=print,
 ) -> dict:
     from django.conf import settings
 
     from bench.harness import login_session
-    from bench.seed import SEED_PASSWORD, email_for
-    from clinic.accounts.models import User
+    from bench.pages import ANONYMOUS, World
+    from bench.venvs import ensure_venv
 
-    if shutil.which("wrk") is None:
-        return {"error": "wrk is not installed (apt-get install wrk)"}
-    # Sessions made before the timed part: 40 patients, 5 staff, 5 specialists.
-    patients = list(
-        User.objects.filter(email__in=[email_for("patient", n) for n in range(1, 41)]).order_by(
-            "email"
-        )
-    )
-    staff = list(
-        User.objects.filter(email__in=[email_for("staff", n) for n in range(1, 6)]).order_by(
-            "email"
-        )
-    )
-    doctors = list(
-        User.objects.filter(email__in=[email_for("dr", n) for n in range(1, 6)]).order_by("email")
-    )
+    python = ensure_venv(LOAD_DIR / ".venv", LOAD_DIR / "requirements.txt", log=log)
+    world = World()
+    pages = smoke_pages(world)
+    # Sessions made before the timed part: the pages' URLs are each role's benchmark user's
+    # (their intake, their patient's chart), so each role's users share that login, in
+    # separate sessions (one per user, as separate browsers).
     cookie = settings.SESSION_COOKIE_NAME
-
-    def sessions(users):
-        return [f"{cookie}={login_session(u)}" for u in users]
-
-    by_role = {PATIENT: sessions(patients), STAFF: sessions(staff), SPECIALIST: sessions(doctors)}
-    # (page, role or None, path, weight in the mix)
-    pages = [
-        ("patient home", PATIENT, "/me/", 35),
-        ("home dispatch (patient)", PATIENT, "/home/", 10),
-        ("landing", None, "/", 20),
-        ("login page", None, "/accounts/login/", 10),
-        ("healthz", None, "/healthz", 5),
-        ("home (staff)", STAFF, "/home/", 10),
-        ("home (specialist)", SPECIALIST, "/home/", 10),
-    ]
-
-    def requests_for(role, path, weight):
-        if role is None:
-            return [(path, "")] * weight
-        jar = by_role[role]
-        return [(path, jar[i % len(jar)]) for i in range(weight)]
+    roles = {}
+    for role in dict.fromkeys(p["role"] for p in pages):
+        role_pages = [p for p in pages if p["role"] == role]
+        share = ROLE_WEIGHTS.get(role, 10)
+        cookies = []
+        if role != ANONYMOUS:
+            count = max(1, round(users * share / sum(ROLE_WEIGHTS.values())) + 2)
+            cookies = [f"{cookie}={login_session(world.user(role))}" for _ in range(count)]
+        roles[role] = {"weight": share, "cookies": cookies, "pages": role_pages}
+    config = {"think_seconds": list(THINK_SECONDS), "roles": roles}
 
     port = free_port()
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "clinic.settings"}  # pure production
     tmp = Path(tempfile.mkdtemp(prefix="bench-http-"))
-    server_log = tmp / "gunicorn.log"
-    with open(server_log, "w") as logfile:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "gunicorn"),
-                "clinic.wsgi",
-                "--workers",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "30",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=logfile,
-            stderr=subprocess.STDOUT,
-        )
+    server = _start_gunicorn(port, workers, tmp / "gunicorn.log")
+    saturation = None
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                status, _, _ = _http(
-                    port, "GET", "/healthz", headers={"X-Forwarded-Proto": "https"}
-                )
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not come up:\n" + server_log.read_text()[-2000:])
-            time.sleep(0.3)
         # Every page answers as expected before the timed part (no redirect to the login).
-        for name, role, path, _w in pages:
-            jar = by_role[role][0] if role else ""
+        for page in pages:
+            jar = roles[page["role"]]["cookies"][:1]
             status, headers, _ = _http(
-                port, "GET", path, headers={"X-Forwarded-Proto": "https", "Cookie": jar}
+                port,
+                "GET",
+                page["path"],
+                headers={"X-Forwarded-Proto": "https", "Cookie": jar[0] if jar else ""},
             )
             location = dict((k.lower(), v) for k, v in headers).get("location", "")
-            if status >= 400 or "/accounts/login/" in location:
-                raise RuntimeError(f"{name} {path} answered {status} {location}")
-        mix = []
-        for _name, role, path, weight in pages:
-            mix += requests_for(role, path, weight)
-        runs = []
-        log(f"  http: mixed run, {connections} connections, {seconds} s")
-        runs.append(
-            {
-                "name": "mix of the pages below",
-                **_wrk(port, _script(mix, tmp, "mix"), connections=connections, seconds=seconds),
+            if status not in page["status"] or "/accounts/login/" in location:
+                raise RuntimeError(f"{page['name']} {page['path']} answered {status} {location}")
+        log(f"  http: locust, {users} users, {seconds} s")
+        rows, failure_detail = _locust(python, port, config, tmp, users=users, seconds=seconds)
+        if shutil.which("wrk"):
+            log(f"  http: saturation (wrk, no think time), {saturation_seconds} s")
+            mix = []
+            for page in pages:
+                jar = roles[page["role"]]["cookies"] or [""]
+                mix += [(page["path"], jar[i % len(jar)]) for i in range(page["weight"])]
+            saturation = {
+                "name": "mix, no think time",
+                **_wrk(
+                    port,
+                    _script(mix, tmp, "saturation"),
+                    connections=users,
+                    seconds=saturation_seconds,
+                ),
             }
-        )
-        for name, role, path, _w in pages:
-            log(f"  http: {name}, {page_seconds} s")
-            runs.append(
-                {
-                    "name": f"{name} `{path}`",
-                    **_wrk(
-                        port,
-                        _script(requests_for(role, path, 10), tmp, "page"),
-                        connections=connections,
-                        seconds=page_seconds,
-                    ),
-                }
-            )
         log("  http: login POST, 20 logins one at a time")
+        from bench.seed import SEED_PASSWORD, email_for
+        from clinic.accounts.models import User
+
         logins = _logins(
             port,
             list(User.objects.filter(email__in=[email_for("patient", n) for n in range(41, 61)])),
             SEED_PASSWORD,
         )
+        gunicorn_workers = _worker_count(server.pid)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(timeout=30)
         except subprocess.TimeoutExpired:
             server.kill()
-    for r in runs:
-        r["p95_ok"] = r["p95_ms"] < P95_GOAL_MS
     shutil.rmtree(tmp, ignore_errors=True)
+    paths = {p["name"]: p["path"] for p in pages}
+    for row in rows:
+        row["path"] = paths.get(row["name"])
+        row["p95_ok"] = row["p95_ms"] < P95_GOAL_MS
+    share = sum(ROLE_WEIGHTS[r] for r in roles)
     return {
         "setup": (
-            f"gunicorn `clinic.wsgi` ({workers} sync workers, production settings, DEBUG=false) "
-            f"on 127.0.0.1; wrk, 2 threads, {connections} connections, `X-Forwarded-Proto: "
-            f"https`, pre-made sessions of {len(patients)} patients, {len(staff)} staff and "
-            f"{len(doctors)} specialists. Mix: "
-            + ", ".join(f"{n} {w}%" for n, _r, _p, w in pages)
-            + ". Latency is wrk's, client side (queueing included); errors = non-2xx/3xx + "
-            "socket errors. Same machine as the server (2 cores shared with wrk)."
+            f"gunicorn `clinic.wsgi` with `gunicorn.conf.py` ({gunicorn_workers} sync workers, "
+            "production settings, DEBUG=false) on 127.0.0.1; locust (headless, its own "
+            f"virtualenv) with {users} users for {seconds} s after all were started: "
+            + ", ".join(f"{round(100 * ROLE_WEIGHTS[r] / share)}% {r}" for r in roles)
+            + f", each opening its role's pages at random by weight and reading each "
+            f"{THINK_SECONDS[0]}-{THINK_SECONDS[1]} s; sessions made before the timed part; "
+            "`X-Forwarded-Proto: https`. Latency is the client's (queueing included); an error "
+            "is any status the page does not expect (a redirect to the login counts). Same "
+            "machine as the server: 2 cores shared by gunicorn, PostgreSQL and locust."
         ),
-        "runs": runs,
+        "think_seconds": list(THINK_SECONDS),
+        "users": users,
+        "seconds": seconds,
+        "workers": gunicorn_workers,
+        "pages": rows,
+        "failures": failure_detail,
+        "saturation": saturation,
         "login": logins,
-        "errors": sum(r["errors"] for r in runs) + logins["errors"],
+        "errors": sum(r["errors"] for r in rows if r["name"] != "Aggregated")
+        + (saturation["errors"] if saturation else 0)
+        + logins["errors"],
+        "p95_ok": all(r["p95_ok"] for r in rows),
     }
+
+
+def _worker_count(master_pid: int) -> int:
+    """How many worker processes the gunicorn master runs (its children)."""
+    try:
+        children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    except OSError:
+        return 0
+    return len(children)
