@@ -165,7 +165,7 @@ def test_a_hung_smtp_server_fails_the_send_in_time_and_the_worker_carries_on(
             )
         wait_for(
             lambda: MessageAttempt.objects.filter(message=email).count() >= 1,
-            timeout=20,
+            timeout=60,
             what="the first attempt",
             worker=worker,
         )
@@ -173,11 +173,13 @@ def test_a_hung_smtp_server_fails_the_send_in_time_and_the_worker_carries_on(
         email.refresh_from_db()
         assert first.outcome == "transient"
         assert "timed out" in first.error
-        assert (first.at - email.claimed_at).total_seconds() < 2 + 1.5
+        # Bounded by the 2 s timeout (the slack is for a loaded shared machine: a hang without
+        # a timeout would never end).
+        assert (first.at - email.claimed_at).total_seconds() < 2 + 6
         # The worker lives on: the text message queued behind it goes out ...
         wait_for(
             lambda: Message.objects.get(pk=text.pk).status == Message.Status.SENT,
-            timeout=20,
+            timeout=60,
             what="the SMS after the hung email",
             worker=worker,
         )
@@ -185,7 +187,7 @@ def test_a_hung_smtp_server_fails_the_send_in_time_and_the_worker_carries_on(
         # ... and the email, retried once more, is marked failed within its attempts.
         wait_for(
             lambda: Message.objects.get(pk=email.pk).status == Message.Status.FAILED,
-            timeout=30,
+            timeout=60,
             what="the email to give up",
             worker=worker,
         )
