@@ -259,9 +259,8 @@ def _start_gunicorn(port: int, workers: int | None, log_path: Path) -> subproces
 
 
 def _locust(python: Path, port: int, config: dict, tmp: Path, *, users: int, seconds: int):
-    """Run locust headless with ``config``; return its per-page and total rows."""
-    import csv
-
+    """Run locust headless with ``config``; return its per-page and total rows, and the text
+    of its failures file."""
     config_path = tmp / "load.json"
     config_path.write_text(json.dumps(config))
     prefix = tmp / "locust"
@@ -300,8 +299,17 @@ def _locust(python: Path, port: int, config: dict, tmp: Path, *, users: int, sec
         raise RuntimeError(
             f"locust wrote no statistics:\n{out.stdout[-2000:]}\n{out.stderr[-2000:]}"
         )
+    failures = Path(f"{prefix}_failures.csv")
+    return read_stats(stats), failures.read_text() if failures.exists() else ""
+
+
+def read_stats(path: Path) -> list[dict]:
+    """The rows of locust's ``*_stats.csv``: one per page (by request name), then
+    "Aggregated" for all of them."""
+    import csv
+
     rows = []
-    with stats.open() as f:
+    with Path(path).open(newline="") as f:
         for row in csv.DictReader(f):
             rows.append(
                 {
@@ -315,9 +323,7 @@ def _locust(python: Path, port: int, config: dict, tmp: Path, *, users: int, sec
                     "max_ms": float(row["Max Response Time"]),
                 }
             )
-    failures = Path(f"{prefix}_failures.csv")
-    detail = failures.read_text() if failures.exists() else ""
-    return rows, detail
+    return rows
 
 
 def run(
