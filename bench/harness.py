@@ -124,13 +124,14 @@ def run_pages(
     repetitions: int = 7,
     warmup: int = 5,
     log=print,
+    world: World | None = None,
 ) -> dict:
     """Time every page on main and its references; return the rows of the report."""
     from django.core.wsgi import get_wsgi_application
 
     pages = PAGES if pages is None else pages
     app = get_wsgi_application()
-    world = World()
+    world = World() if world is None else world
     roles = sorted({p.role for p in pages if p.on_main and p.role != ANONYMOUS})
     browsers = {ANONYMOUS: Browser(app)}
     for role in roles:

@@ -82,6 +82,20 @@ def _fmt_us(us: float | None) -> str:
     return f"{us / 1000:.2f} ms" if us >= 1000 else f"{us:.0f} µs"
 
 
+def _ours_cell(mine: dict | None, error: str | None = None) -> str:
+    if error:
+        return f"not measured: {error}"
+    if not mine:
+        return "not measured"
+    query = mine.get("query")
+    url = mine["path"] + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+    floor = "" if mine.get("x_bare_user") is None else f", {mine['x_bare_user']}×"
+    return (
+        f"`{url}` → {mine['status']}: {_fmt_us(mine['median_us'])}, {mine['x_bare']}×"
+        f"{floor}, {mine['queries']} q"
+    )
+
+
 def _table(header: list[str], rows: list[list]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join("" if c is None else str(c) for c in row) + " |" for row in rows]
@@ -216,8 +230,10 @@ def to_markdown(report: dict) -> str:
             )
             out.append("")
             rows = []
+            ours = peer.get("ours") or {}
             for size in peer["sizes"]:
                 for row in size["rows"]:
+                    mine = (ours.get(row["name"]) or {}).get(str(size["appointments"]))
                     rows.append(
                         [
                             row["name"],
@@ -227,7 +243,7 @@ def to_markdown(report: dict) -> str:
                             f"{row['x_bare']}×",
                             "" if row.get("x_bare_user") is None else f"{row['x_bare_user']}×",
                             row["queries"],
-                            "not yet on main",
+                            _ours_cell(mine, ours.get("error")),
                         ]
                     )
             out += _table(
@@ -239,10 +255,26 @@ def to_markdown(report: dict) -> str:
                     "peer × its bare",
                     "peer × its logged-in bare",
                     "peer queries",
-                    "ours",
+                    "ours: page, median, × our bare, × logged-in bare, queries",
                 ],
                 rows,
             )
+            notes = {
+                m["name"]: m["note"]
+                for sizes in ours.values()
+                if isinstance(sizes, dict)
+                for m in sizes.values()
+                if m.get("note")
+            }
+            if notes:
+                out.append("")
+                out.append(
+                    "Ours: the same harness on a clinic seeded in the peer's shape (3 "
+                    "specialists, Mon-Fri 09:00-17:00, one 30-minute type, the same number of "
+                    "appointments over a year around today; `bench.seed.peer_shape`), ratio "
+                    "to OUR bare view in that run. "
+                    + " ".join(f"{name}: {note}." for name, note in notes.items())
+                )
             for size in peer["sizes"]:
                 out.append("")
                 out.append(

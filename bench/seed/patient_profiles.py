@@ -23,6 +23,10 @@ def patients(ctx: SeedContext) -> int:
     ctx.ids["patients"] = pks
     # Guardians are adult patients; each has at most one child here.
     guardians = rng.sample(adults, children) if children else []
+    if guardians and adults[0] not in guardians:
+        # The principal patient (the benchmark's login) is a guardian too: their child's
+        # questionnaire is the "intake step" page.
+        guardians[0] = adults[0]
 
     def rows():
         for i, pk in enumerate(pks):
@@ -76,3 +80,31 @@ def patients(ctx: SeedContext) -> int:
         ],
         rows(),
     )
+
+
+def patient_rows(ctx: SeedContext) -> list[tuple]:
+    """Every seeded patient as later steps need them (read back once, kept in ctx.shared):
+    (pk, user, guardian, date_of_birth, time_zone, reminder_channel, phone,
+    home_session_time, quiet_hours_start, quiet_hours_end, legal_name), in primary-key
+    order."""
+    if "patient_rows" not in ctx.shared:
+        ctx.shared["patient_rows"] = list(
+            Patient.objects.order_by("pk").values_list(
+                "pk",
+                "user_id",
+                "guardian_id",
+                "date_of_birth",
+                "time_zone",
+                "reminder_channel",
+                "phone",
+                "home_session_time",
+                "quiet_hours_start",
+                "quiet_hours_end",
+                "legal_name",
+            )
+        )
+    return ctx.shared["patient_rows"]
+
+
+def age_on(born: datetime.date, day: datetime.date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -59,12 +59,7 @@ def _snapshot():
 
 
 def _unseed():
-    AccessEvent.objects.all().delete()
-    Authenticator.objects.all().delete()
-    EmailAddress.objects.all().delete()
-    Patient.objects.all().delete()
-    User.groups.through.objects.all().delete()
-    User.objects.all().delete()
+    _unseed_all()
 
 
 def test_sizes_roles_and_two_factor():
@@ -90,6 +85,92 @@ def test_sizes_roles_and_two_factor():
     # The change history (pghistory triggers) recorded the seeded people.
     assert User.pgh_event_model.objects.count() == User.objects.count()
     assert Patient.pgh_event_model.objects.count() == 60
+
+
+def _counts():
+    from clinic.notify.models import Reminder
+    from patients.models import Appointment, Intake, Screen, Specialist, WorkingHours
+    from treatments.models import CheckIn, Plan, PlannedSession, SessionLog
+
+    return {
+        "specialists": Specialist.objects.count(),
+        "hours": WorkingHours.objects.count(),
+        "intakes": Intake.objects.count(),
+        "pending": Screen.objects.filter(status="submitted").count(),
+        "plans": Plan.objects.count(),
+        "sessions": PlannedSession.objects.count(),
+        "consultations": Appointment.objects.filter(kind="consultation").count(),
+        "visits": Appointment.objects.filter(kind="treatment_visit").count(),
+        "logs": SessionLog.objects.count() + CheckIn.objects.count(),
+        "reminders": Reminder.objects.count(),
+    }
+
+
+def test_feature_steps_write_what_the_app_writes():
+    from clinic.notify.models import Reminder
+    from patients.models import Appointment, Intake, Screen
+    from treatments.models import Plan, Progress
+
+    _seed(patients=60)
+    sizes = Sizes(60)
+    counts = _counts()
+    assert counts["intakes"] == 60  # every patient has a questionnaire
+    assert counts["pending"] == sizes.pending_screens
+    assert counts["plans"] == sizes.plans
+    assert counts["consultations"] <= sizes.consultations
+    assert counts["consultations"] >= sizes.consultations * 0.9
+    assert 0 < counts["reminders"] <= sizes.reminders * 1.01
+    assert 0 < counts["logs"] <= sizes.logs_and_checkins
+    # The screens are the engine's: the result's version and refer flag are denormalised.
+    for screen in Screen.objects.all():
+        assert screen.rules_version == screen.result["rules_version"]
+        assert screen.refer == bool(screen.result["refer"])
+    # The principal patient: a plan with sessions, logs and check-ins; a child mid-intake.
+    principal = User.objects.get(email=f"patient00001@{SEED_DOMAIN}").patient
+    plan = Plan.objects.get(patient=principal)
+    assert plan.sessions.exists() and principal.session_logs.exists()
+    assert principal.checkins.exists() and Progress.objects.filter(patient=principal).exists()
+    assert Intake.objects.filter(patient__guardian=principal.user, status="draft").exists()
+    assert Appointment.objects.filter(patient=principal).count() >= 5
+    # No overlaps (the exclusion constraints would have refused them; checked here too).
+    active = Appointment.objects.exclude(status="cancelled")
+    for appt in active:
+        assert (
+            not active.filter(
+                specialist=appt.specialist,
+                start__lt=appt.blocked_until,
+                blocked_until__gt=appt.start,
+            )
+            .exclude(pk=appt.pk)
+            .exists()
+        )
+    assert Reminder.objects.filter(status="sent", message__status="sent").exists()
+    assert Reminder.objects.filter(status="pending").exists()
+    # The change history of the new rows is written too (the triggers are off while seeding).
+    assert Appointment.pgh_event_model.objects.count() == Appointment.objects.count()
+
+
+def test_counts_scale_with_the_patients():
+    _seed(patients=40)
+    small = _counts()
+    _unseed_all()
+    _seed(patients=120)
+    large = _counts()
+    for key in ("intakes", "pending", "plans", "consultations", "reminders"):
+        assert large[key] > 2 * small[key], key
+
+
+def _unseed_all():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT IN "
+            "('django_migrations', 'django_content_type', 'auth_permission', 'auth_group', "
+            "'auth_group_permissions', 'django_site')"
+        )
+        tables = [t for (t,) in cursor.fetchall()]
+        cursor.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
 
 
 def test_same_seed_same_rows_other_seed_other_rows():
