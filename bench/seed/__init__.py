@@ -73,16 +73,18 @@ class Sizes:
         return self.patients * 7 // 2
 
     @property
-    def plans(self) -> int:  # 4,000 treatment plans at 10,000 patients
-        return max(2, self.patients * 2 // 5)
+    def plans(self) -> int:  # 7,000 treatment plans at 10,000 patients
+        return max(2, self.patients * 7 // 10)
 
     @property
     def pending_screens(self) -> int:  # 1,500 waiting for review: 60 queue pages of 25
         return max(2, self.patients * 3 // 20)
 
     @property
-    def logs_and_checkins(self) -> int:  # at most 100,000 session logs and check-ins
-        return self.patients * 10
+    def logs_and_checkins(self) -> int:
+        # The cap of session logs + check-ins: the tracking step writes ~90% of it (adherence
+        # varies), so ~100,000 at 10,000 patients.
+        return self.patients * 11
 
     @property
     def reminders(self) -> int:  # 200,000 reminder rows at 10,000 patients

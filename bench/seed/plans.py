@@ -116,7 +116,7 @@ def plans(ctx: SeedContext) -> int:
         ctx.shared["assigned"][pk] = doctor
         earliest = reviewed_at.date() + datetime.timedelta(days=7)
         if n == 0 or rng.random() < 0.95:
-            start = ctx.anchor - datetime.timedelta(days=rng.randrange(0, 181))
+            start = ctx.anchor - datetime.timedelta(days=rng.randrange(0, 365))
         else:
             start = ctx.anchor + datetime.timedelta(days=rng.randrange(1, 15))
         start = max(start, earliest)
