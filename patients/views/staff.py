@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import permission_required
-from clinic.audit.services import access_record, access_record_many
+from clinic.audit.services import access_record, access_record_keys, access_record_many
 
 from ..forms.booking import (
     CancelForm,
@@ -32,6 +32,7 @@ from ..forms.booking import (
 )
 from ..models import (
     Appointment,
+    AppointmentKind,
     AppointmentStatus,
     ConsultationType,
     Patient,
@@ -79,6 +80,48 @@ def _specialist_param(request):
     return None
 
 
+CALENDAR_FIELDS = (
+    "pk",
+    "patient_id",
+    "start",
+    "end",
+    "status",
+    "kind",
+    "patient__legal_name",
+    "consultation_type__name",
+    "specialist__display_name",
+)
+
+
+def calendar_rows(appts, tz) -> list[dict]:
+    """What each appointment line of the calendar shows, from plain values worked out once
+    here: a day of the whole clinic lists hundreds, and a model instance, a template filter or
+    a {% url %} per row would cost more than the query that found them."""
+    # /staff/calendar/appointments/0/ -> the prefix every appointment's page shares.
+    prefix = reverse("calendar:appointment", args=[0]).removesuffix("0/")
+    statuses = {value: str(label) for value, label in AppointmentStatus.choices}
+    kinds = {value: str(label) for value, label in AppointmentKind.choices}
+    rows = []
+    for pk, patient_pk, start, end, status, kind, patient, ctype, specialist in appts:
+        start = start.astimezone(tz)
+        rows.append(
+            {
+                "pk": pk,
+                "patient_pk": patient_pk,
+                "href": f"{prefix}{pk}/",
+                "date": start.date(),
+                "time": f"{start:%H:%M}\u2013{end.astimezone(tz):%H:%M}",
+                "status": status,
+                "status_label": statuses.get(status, status),
+                "patient": patient,
+                "treatment": kind == AppointmentKind.TREATMENT_VISIT,
+                "what": ctype or kinds.get(kind, kind),
+                "specialist": specialist,
+            }
+        )
+    return rows
+
+
 def _calendar(request, *, days: int, template: str, url_name: str):
     day = parse_day(request.GET.get("date")) or clinic_today()
     if days == 7:
@@ -87,17 +130,28 @@ def _calendar(request, *, days: int, template: str, url_name: str):
     tz = clinic_tz()
     start = local_to_utc(day, datetime.time.min, tz)
     end = local_to_utc(day + datetime.timedelta(days=days), datetime.time.min, tz)
-    appts = list(calendar_appointments(start=start, end=end, specialist=specialist))
-    access_record_many(request=request, items=[(a, a.patient) for a in appts])
+    rows = calendar_rows(
+        calendar_appointments(start=start, end=end, specialist=specialist).values_list(
+            *CALENDAR_FIELDS
+        ),
+        tz,
+    )
+    access_record_keys(
+        request=request,
+        model=Appointment,
+        patient_model=Patient,
+        pairs=[(r["pk"], r["patient_pk"]) for r in rows],
+    )
     specialists = list(Specialist.objects.all())
+    today = clinic_today()
     columns = []
     for n in range(days):
         d = day + datetime.timedelta(days=n)
         columns.append(
             {
                 "date": d,
-                "appointments": [a for a in appts if a.start.astimezone(tz).date() == d],
-                "is_today": d == clinic_today(),
+                "appointments": [r for r in rows if r["date"] == d],
+                "is_today": d == today,
             }
         )
     spec_q = {"specialist": specialist.pk if specialist else "all"}
@@ -113,7 +167,7 @@ def _calendar(request, *, days: int, template: str, url_name: str):
             "columns": columns,
             "specialist": specialist,
             "specialists": specialists,
-            "count": sum(1 for a in appts if a.status == AppointmentStatus.BOOKED),
+            "count": sum(1 for r in rows if r["status"] == AppointmentStatus.BOOKED),
             "prev_href": href(url_name, day - datetime.timedelta(days=days)),
             "next_href": href(url_name, day + datetime.timedelta(days=days)),
             "today_href": href(url_name, clinic_today()),
