@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.db import (
     DatabaseError,
     IntegrityError,
-    InterfaceError,
     OperationalError,
     transaction,
 )
@@ -24,6 +23,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clinic.db import is_database_busy
 from clinic.notify.services import reminders_cancel, reminders_schedule
 
 from ..models import (
@@ -52,12 +52,6 @@ from ..selectors.booking import (
 PATIENT_OVERLAP_CONSTRAINT = "appointment_patient_no_overlap"
 SPECIALIST_OVERLAP_CONSTRAINT = "appointment_specialist_no_overlap"
 DEADLOCK_SQLSTATE = "40P01"
-# What a crowd of bookings can make PostgreSQL answer instead of a result (class 08: the
-# connection; 40001 serialization failure, 40P01 deadlock, 53xxx out of connections or
-# resources, 55P03 lock not available, 57014 statement timeout / cancelled, 57P0x the server
-# shutting down).
-CONTENTION_SQLSTATES = frozenset({"40001", "40P01", "53000", "53100", "53200", "53300", "55P03"})
-CONTENTION_SQLSTATE_PREFIXES = ("08", "57")
 
 
 class BookingError(Exception):
@@ -130,10 +124,6 @@ def _is_patient_overlap(exc: IntegrityError) -> bool:
     return name == PATIENT_OVERLAP_CONSTRAINT or PATIENT_OVERLAP_CONSTRAINT in str(exc)
 
 
-def _sqlstate(exc: Exception) -> str | None:
-    return getattr(getattr(exc, "__cause__", None), "sqlstate", None)
-
-
 def _constraint(exc: Exception) -> str:
     diag = getattr(getattr(exc, "__cause__", None), "diag", None)
     return getattr(diag, "constraint_name", None) or ""
@@ -150,12 +140,7 @@ def is_contention(exc: Exception) -> bool:
     timeout, no free connection, a lost connection. A booking that hits one booked nothing."""
     if isinstance(exc, IntegrityError):
         return _is_overlap(exc)
-    if not isinstance(exc, OperationalError | InterfaceError):
-        return False
-    state = _sqlstate(exc)
-    if state is None:  # psycopg raises connection failures and timeouts without a SQLSTATE
-        return True
-    return state in CONTENTION_SQLSTATES or state.startswith(CONTENTION_SQLSTATE_PREFIXES)
+    return is_database_busy(exc)
 
 
 def contention_outcome(

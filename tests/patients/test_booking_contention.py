@@ -208,3 +208,23 @@ def test_a_real_bug_is_still_an_error(booking_world, frozen_now, monkeypatch):
     response = _post(booking_world, local_time(TUESDAY, 9))
     assert response.status_code == 500
     _nothing_written()
+
+
+def test_no_free_connection_before_the_view_is_a_kind_503(booking_world, frozen_now, monkeypatch):
+    """Out of connections already in the session middleware (no view ran): the error page
+    says "busy, try again" with a 503 and Retry-After, not a 500."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    def no_connection(self):
+        raise OperationalError("too many clients") from psycopg.errors.TooManyConnections(
+            "sorry, too many clients already"
+        )
+
+    client = Client(raise_request_exception=False)
+    client.force_login(booking_world.patient.user)
+    monkeypatch.setattr(SessionStore, "load", no_connection)
+    response = client.post(reverse("booking:confirm"), {})
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "try again" in response.content.decode()
+    _nothing_written()
