@@ -122,6 +122,30 @@ def compute_slots(
 
 
 # --- Database-backed reads ------------------------------------------------------------------
+def span_overlaps(
+    rows: QuerySet, start_field: str, end_field: str, lo: datetime.datetime, hi: datetime.datetime
+) -> QuerySet:
+    """Rows whose [start, end) overlaps [lo, hi). On PostgreSQL also as a range overlap
+    (``tstzrange(start, end, '[)') && [lo, hi)``), the form a GiST index serves — the
+    appointments' span index (migration 0007) or the exclusion constraints' (0003); a btree on
+    start would read every earlier row. The plain comparisons stay: same rows, any database."""
+    rows = rows.filter(**{f"{start_field}__lt": hi, f"{end_field}__gt": lo})
+    if connection.vendor != "postgresql":
+        return rows
+    from django.contrib.postgres.fields import DateTimeRangeField
+    from django.db.models import Func
+    from psycopg.types.range import Range
+
+    span = Func(
+        F(start_field),
+        F(end_field),
+        Value("[)"),
+        function="TSTZRANGE",
+        output_field=DateTimeRangeField(),
+    )
+    return rows.alias(_span=span).filter(_span__overlap=Range(lo, hi, "[)"))
+
+
 def booking_policy() -> BookingPolicy:
     return BookingPolicy.load()
 
@@ -346,11 +370,14 @@ def _blocked(
             .order_by()
             .values_list("specialist_id", "start", "end")
         )
-        appointments = Appointment.objects.filter(
-            specialist_id__in=avail.specialist_ids,
-            status__in=ACTIVE_STATUSES,
-            start__lt=window_end,
-            blocked_until__gt=window_start,
+        appointments = span_overlaps(
+            Appointment.objects.filter(
+                specialist_id__in=avail.specialist_ids, status__in=ACTIVE_STATUSES
+            ),
+            "start",
+            "blocked_until",
+            window_start,
+            window_end,
         )
         if avail.exclude_appointment_id:
             appointments = appointments.exclude(pk=avail.exclude_appointment_id)
@@ -515,7 +542,7 @@ def calendar_appointments(
     end: datetime.datetime,
     specialist: Specialist | None = None,
 ) -> QuerySet[Appointment]:
-    rows = Appointment.objects.filter(start__lt=end, end__gt=start).select_related(
+    rows = span_overlaps(Appointment.objects.all(), "start", "end", start, end).select_related(
         "patient", "specialist", "consultation_type"
     )
     if specialist is not None:
