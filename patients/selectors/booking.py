@@ -526,14 +526,27 @@ def appointments_of(user) -> QuerySet[Appointment]:
     ).select_related("patient", "specialist", "consultation_type")
 
 
-def my_appointments(user, now: datetime.datetime | None = None) -> dict[str, list[Appointment]]:
-    """Upcoming (booked, soonest first) and past (latest first) for "My appointments"."""
+PAST_PAGE_SIZE = 20
+
+
+def my_appointments(
+    user, now: datetime.datetime | None = None, *, past_page=1
+) -> dict[str, object]:
+    """Upcoming (booked, soonest first) and one page of the past (latest first) for "My
+    appointments": two queries, whatever the history (``past``: a ``clinic.paging.Window``)."""
+    from clinic.paging import window
+
     now = now or timezone.now()
-    rows = list(appointments_of(user).order_by("start", "pk"))
-    upcoming = [a for a in rows if a.status == AppointmentStatus.BOOKED and a.end > now]
-    upcoming_ids = {a.pk for a in upcoming}
-    past = [a for a in reversed(rows) if a.pk not in upcoming_ids]
-    return {"upcoming": upcoming, "past": past}
+    mine = appointments_of(user)
+    ahead = Q(status=AppointmentStatus.BOOKED, end__gt=now)
+    upcoming = list(mine.filter(ahead).order_by("start", "pk"))
+    past = window(
+        mine.exclude(ahead).order_by("-start", "-pk"),
+        number=past_page,
+        size=PAST_PAGE_SIZE,
+        param="past",
+    )
+    return {"upcoming": upcoming, "past": past.rows, "past_pager": past}
 
 
 def calendar_appointments(

@@ -375,12 +375,34 @@ def test_my_appointments_query_count_does_not_grow(
             blocked_until=start + dt.timedelta(minutes=30),
         )
     # 1 session, 2 user, 3 the user's permissions (roles and patient_required, cached for
-    # the navigation), 4 booking policy, 5 appointments with patient, specialist and type
-    # (the patients acted for as a subquery).
-    with django_assert_num_queries(5):
+    # the navigation), 4 booking policy, 5 the upcoming appointments with patient,
+    # specialist and type (the patients acted for as a subquery), 6 one page of the past.
+    with django_assert_num_queries(6):
         response = patient_client.get(reverse("patients:appointments"))
     assert response.status_code == 200
     assert response.content.decode().count("appt-card") == rows
+
+
+def test_past_appointments_come_in_pages(patient_client, booking_world, frozen_now):
+    """The past only grows: 20 a page, newest first, with Older / Newer links."""
+    start0 = local_time(dt.date(2025, 1, 6), 9)
+    for n in range(45):
+        start = start0 + dt.timedelta(days=n)
+        Appointment.objects.create(
+            patient=booking_world.patient,
+            specialist=booking_world.specialist,
+            consultation_type=booking_world.ctype,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            blocked_until=start + dt.timedelta(minutes=30),
+            status=AppointmentStatus.COMPLETED,
+        )
+    url = reverse("patients:appointments")
+    first = patient_client.get(url).content.decode()
+    assert first.count("appt-card") == 20 and "?past=2" in first and "?past=0" not in first
+    last = patient_client.get(url, {"past": "3"}).content.decode()
+    assert last.count("appt-card") == 5 and "?past=2" in last and "?past=4" not in last
+    assert patient_client.get(url, {"past": "x"}).content.decode().count("appt-card") == 20
 
 
 def _is_transaction_control(sql: str) -> bool:
