@@ -529,6 +529,14 @@ def appointments_of(user) -> QuerySet[Appointment]:
 PAST_PAGE_SIZE = 20
 
 
+def upcoming_appointments(user, now: datetime.datetime | None = None, *, limit=None):
+    """Booked appointments not over yet of the patients ``user`` acts for, soonest first."""
+    now = now or timezone.now()
+    rows = appointments_of(user).filter(status=AppointmentStatus.BOOKED, end__gt=now)
+    rows = rows.order_by("start", "pk")
+    return list(rows[:limit] if limit else rows)
+
+
 def my_appointments(
     user, now: datetime.datetime | None = None, *, past_page=1
 ) -> dict[str, object]:
@@ -537,11 +545,11 @@ def my_appointments(
     from clinic.paging import window
 
     now = now or timezone.now()
-    mine = appointments_of(user)
-    ahead = Q(status=AppointmentStatus.BOOKED, end__gt=now)
-    upcoming = list(mine.filter(ahead).order_by("start", "pk"))
+    upcoming = upcoming_appointments(user, now)
     past = window(
-        mine.exclude(ahead).order_by("-start", "-pk"),
+        appointments_of(user)
+        .exclude(status=AppointmentStatus.BOOKED, end__gt=now)
+        .order_by("-start", "-pk"),
         number=past_page,
         size=PAST_PAGE_SIZE,
         param="past",
