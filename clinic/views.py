@@ -99,9 +99,18 @@ def error_403(request, exception=None):
 
 def error_500(request):
     # No context processors: the database may be what failed.
-    from django.http import HttpResponseServerError
+    import sys
+
+    from django.http import HttpResponse, HttpResponseServerError
     from django.template import loader
 
+    from clinic.db import is_database_busy
+
+    if is_database_busy(sys.exc_info()[1]):
+        # The database is overloaded or out of connections (e.g. before any view ran, in the
+        # session middleware): nothing was done; say so kindly, and when to come back.
+        body = loader.get_template("503.html").render()
+        return HttpResponse(body, status=503, headers={"Retry-After": "5"})
     return HttpResponseServerError(loader.get_template("500.html").render())
 
 

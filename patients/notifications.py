@@ -46,9 +46,11 @@ SUBJECTS = {
 }
 
 
-def appointment_notify(*, appointment: Appointment, action: str):
+def appointment_notify(*, appointment: Appointment, action: str, new: bool = False):
     """Queue the email for a booking, reschedule or cancellation, with its calendar file.
-    Returns the outbox message, or None when the patient has no email address."""
+    Returns the outbox message, or None when the patient has no email address. Rendered from
+    the objects the caller holds (give ``appointment`` its patient, specialist and type
+    loaded); ``new``: the appointment was created in this transaction (one INSERT)."""
     patient = appointment.patient
     recipient = patient_email_address(patient)
     if not recipient:
@@ -79,6 +81,7 @@ def appointment_notify(*, appointment: Appointment, action: str):
     return message_queue(
         purpose=f"appointment.{action}",
         idempotency_key=f"{appointment.pk}:v{appointment.version}:{action}",
+        new_key=new,
         recipient=recipient,
         subject=subject,
         body_text=text,

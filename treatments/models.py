@@ -412,7 +412,11 @@ class SessionLog(models.Model):
 
     class Meta:
         ordering = ["-day", "-pk"]
-        indexes = [models.Index(fields=["patient", "day"])]
+        indexes = [
+            models.Index(fields=["patient", "day"]),
+            # A plan's logs up to a day (progress, the session list).
+            models.Index(fields=["plan", "day"], name="sessionlog_plan_day_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="skipped") | (Q(minutes__gte=1) & Q(minutes__lte=60)),

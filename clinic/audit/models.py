@@ -24,7 +24,11 @@ class AccessEvent(models.Model):
 
     class Meta:
         ordering = ["-at"]
-        indexes = [models.Index(fields=["model_label", "object_pk", "-at"])]
+        indexes = [
+            models.Index(fields=["model_label", "object_pk", "-at"]),
+            # Who read this patient's record, newest first (the privacy pages).
+            models.Index(fields=["patient_key", "-at"], name="accessevent_patient_at_idx"),
+        ]
 
     def __str__(self):
         return f"{self.actor_label} read {self.model_label}:{self.object_pk} at {self.at:%c}"

@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 
+from clinic.paging import Window, window
+
 from . import reminders as kinds
 from .models import Message, Reminder
 from .services import deliveries_needing_attention_q
@@ -9,18 +11,22 @@ from .services import deliveries_needing_attention_q
 DELIVERIES_PAGE_SIZE = 100
 
 
-def deliveries_needing_attention(*, limit: int = DELIVERIES_PAGE_SIZE) -> list[Message]:
-    """Failed or stuck messages, newest first, each with its reminder (if any) in one query."""
-    rows = list(
+def deliveries_needing_attention(*, limit: int = DELIVERIES_PAGE_SIZE, page=1) -> Window:
+    """Failed or stuck messages, newest first, each with its reminder (if any): one page of
+    ``limit`` in one query."""
+    pager = window(
         Message.objects.filter(deliveries_needing_attention_q())
         .select_related("reminder")
-        .order_by("-updated_at", "-pk")[:limit]
+        .order_by("-updated_at", "-pk"),
+        number=page,
+        size=limit,
     )
+    rows = pager.rows
     for message in rows:
         message.recipient_masked = mask_recipient(message.recipient)
         reminder = getattr(message, "reminder", None)
         message.what = kinds.kind_label(reminder.kind) if reminder else message.purpose
-    return rows
+    return pager
 
 
 def deliveries_needing_attention_count() -> int:

@@ -80,11 +80,15 @@ def message_queue(
     attachments: list[dict] | None = None,
     renderer: str = "",
     render_params: dict | None = None,
+    new_key: bool = False,
 ) -> Message:
     """Write one outgoing message in the current transaction and send it after commit.
 
     With an ``idempotency_key`` the same (purpose, key) is queued once: a second call returns
-    the first row. Give either rendered content or a registered ``renderer``."""
+    the first row. ``new_key`` tells that the key names something created in this very
+    transaction (a new appointment's id), so no row can hold it yet: one plain INSERT instead
+    of a look-up in a savepoint (the unique constraint still stands guard). Give either
+    rendered content or a registered ``renderer``."""
     fields = dict(
         channel=channel,
         recipient=recipient,
@@ -95,7 +99,10 @@ def message_queue(
         renderer=renderer,
         render_params=render_params or {},
     )
-    if idempotency_key is not None:
+    if idempotency_key is not None and new_key:
+        message = Message.objects.create(purpose=purpose, idempotency_key=idempotency_key, **fields)
+        created = True
+    elif idempotency_key is not None:
         try:
             with transaction.atomic():
                 message, created = Message.objects.get_or_create(
@@ -445,18 +452,28 @@ def _plan_row(
     return due, Reminder.Status.PENDING, ""
 
 
-@transaction.atomic
-def reminders_schedule(*, target, version: int, now: datetime | None = None) -> list[Reminder]:
+def reminders_schedule(
+    *, target, version: int, now: datetime | None = None, new_target: bool = False
+) -> list[Reminder]:
     """Write the reminder rows of ``target`` at ``version`` in the caller's transaction (R2).
 
     Every kind registered for the target's model gives at most one row per channel the
     recipient chose; quiet hours move a row to their end (R9). Idempotent: calling it again
     for the same version adds nothing (the unique constraint), so an app may call it again
     after a preference change. Pending rows of older versions are cancelled: a reschedule
-    bumps the version and calls this once."""
+    bumps the version and calls this once. ``new_target``: the target was created in this
+    transaction, so it has no rows yet (none to cancel, none to conflict with): one INSERT."""
+    if new_target and transaction.get_connection().in_atomic_block:
+        return _reminders_write(target=target, version=version, now=now, new_target=True)
+    with transaction.atomic():
+        return _reminders_write(target=target, version=version, now=now, new_target=False)
+
+
+def _reminders_write(*, target, version: int, now, new_target: bool) -> list[Reminder]:
     now = now or timezone.now()
     label, pk = _ref(target)
-    reminders_cancel(target=target, before_version=version, reason="rescheduled")
+    if not new_target:
+        reminders_cancel(target=target, before_version=version, reason="rescheduled")
     rows = []
     for kind in kinds.kinds_for(label):
         scheduled = kind.when(target)
@@ -487,6 +504,8 @@ def reminders_schedule(*, target, version: int, now: datetime | None = None) -> 
                     reason=reason,
                 )
             )
+    if new_target:
+        return Reminder.objects.bulk_create(rows) if rows else []
     Reminder.objects.bulk_create(rows, ignore_conflicts=True)
     return list(Reminder.objects.filter(target_label=label, target_id=pk, target_version=version))
 

@@ -17,12 +17,13 @@ from .models import Message
 @never_cache
 @permission_required("accounts.manage_calendar")
 def deliveries(request):
-    rows = selectors.deliveries_needing_attention()
+    pager = selectors.deliveries_needing_attention(page=request.GET.get("page"))
     return render(
         request,
         "notify/deliveries.html",
         {
-            "deliveries": rows,
+            "deliveries": pager.rows,
+            "pager": pager,
             "page_size": selectors.DELIVERIES_PAGE_SIZE,
             "clinic_time_zone": settings.CLINIC_TIME_ZONE,
         },

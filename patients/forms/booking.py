@@ -10,7 +10,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
 from ..models import ConsultationType, Patient, Specialist, Weekday
-from ..selectors.booking import clinic_tz
+from ..selectors.booking import clinic_tz, with_hours, with_policy
 from ..services.profile import PROFILE_FIELDS
 
 START_FORMAT = "%Y-%m-%dT%H:%MZ"
@@ -125,8 +125,10 @@ class DependantForm(forms.Form):
 class SlotForm(forms.Form):
     """The chosen slot as it travels from the slot list to the confirm page."""
 
+    # The type comes with the booking policy, the specialist with their working hours: what
+    # the slot re-check needs, read with them.
     type = forms.ModelChoiceField(
-        queryset=ConsultationType.objects.filter(is_active=True),
+        queryset=with_policy(ConsultationType.objects.filter(is_active=True)),
         error_messages={"invalid_choice": _("That type of consultation is not offered.")},
     )
     who = forms.CharField(max_length=12)
@@ -138,7 +140,7 @@ class SlotForm(forms.Form):
             return None
         if not who.isdigit():
             raise forms.ValidationError(_("Choose a specialist from the list."))
-        specialist = Specialist.objects.filter(pk=int(who), is_active=True).first()
+        specialist = with_hours(Specialist.objects.filter(pk=int(who), is_active=True)).first()
         if specialist is None:
             raise forms.ValidationError(_("Choose a specialist from the list."))
         return specialist

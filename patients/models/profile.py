@@ -85,6 +85,8 @@ class Patient(models.Model):
 
     class Meta:
         ordering = ["legal_name", "pk"]
+        # The default order of every patient list (paginated staff lists sort by it).
+        indexes = [models.Index(fields=["legal_name", "id"], name="patient_name_idx")]
         constraints = [
             models.CheckConstraint(
                 condition=~models.Q(

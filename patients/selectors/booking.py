@@ -11,10 +11,12 @@ import zoneinfo
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from ..models import (
@@ -120,8 +122,93 @@ def compute_slots(
 
 
 # --- Database-backed reads ------------------------------------------------------------------
+def span_overlaps(
+    rows: QuerySet, start_field: str, end_field: str, lo: datetime.datetime, hi: datetime.datetime
+) -> QuerySet:
+    """Rows whose [start, end) overlaps [lo, hi). On PostgreSQL also as a range overlap
+    (``tstzrange(start, end, '[)') && [lo, hi)``), the form a GiST index serves — the
+    appointments' span index (migration 0007) or the exclusion constraints' (0003); a btree on
+    start would read every earlier row. The plain comparisons stay: same rows, any database."""
+    rows = rows.filter(**{f"{start_field}__lt": hi, f"{end_field}__gt": lo})
+    if connection.vendor != "postgresql":
+        return rows
+    from django.contrib.postgres.fields import DateTimeRangeField
+    from django.db.models import Func
+    from psycopg.types.range import Range
+
+    span = Func(
+        F(start_field),
+        F(end_field),
+        Value("[)"),
+        function="TSTZRANGE",
+        output_field=DateTimeRangeField(),
+    )
+    return rows.alias(_span=span).filter(_span__overlap=Range(lo, hi, "[)"))
+
+
 def booking_policy() -> BookingPolicy:
     return BookingPolicy.load()
+
+
+POLICY_FIELDS = ("min_notice_minutes", "horizon_days", "change_cutoff_hours", "slot_step_minutes")
+
+
+def with_policy(types: QuerySet[ConsultationType]) -> QuerySet[ConsultationType]:
+    """The consultation types, each carrying the booking policy (the singleton row) as
+    annotations: a page that needs a type and the policy reads both in one query
+    (``availability_load`` picks it up through ``policy_of``)."""
+    row = BookingPolicy.objects.filter(pk=1).order_by()
+    return types.annotate(
+        **{f"policy_{name}": Subquery(row.values(name)[:1]) for name in POLICY_FIELDS}
+    )
+
+
+def policy_of(ctype: ConsultationType | None) -> BookingPolicy | None:
+    """The policy read along with ``ctype`` by ``with_policy`` (None if it was not)."""
+    if ctype is None or not hasattr(ctype, "policy_min_notice_minutes"):
+        return None
+    values = {name: getattr(ctype, f"policy_{name}") for name in POLICY_FIELDS}
+    if values["min_notice_minutes"] is None:  # no row yet: the defaults, as BookingPolicy.load
+        return BookingPolicy(pk=1)
+    return BookingPolicy(pk=1, **values)
+
+
+def with_hours(specialists: QuerySet[Specialist]) -> QuerySet[Specialist]:
+    """The specialists, each carrying their weekly working hours (``week_hours``, a JSON list)
+    on PostgreSQL: the specialist and their hours in one query. Elsewhere unchanged
+    (``availability_load`` then reads the hours itself)."""
+    if connection.vendor != "postgresql":
+        return specialists
+    from django.contrib.postgres.aggregates import JSONBAgg
+
+    hours = (
+        WorkingHours.objects.filter(specialist=OuterRef("pk"))
+        .order_by()
+        .values("specialist")
+        .annotate(
+            rows=JSONBAgg(
+                JSONObject(weekday=F("weekday"), start=F("start"), end=F("end")),
+                order_by=("weekday", "start"),
+            )
+        )
+        .values("rows")
+    )
+    return specialists.annotate(week_hours=Subquery(hours))
+
+
+def _preloaded_hours(specialists) -> dict | None:
+    """specialist id → weekday → ranges from ``with_hours`` rows; None if not preloaded."""
+    if not all(hasattr(s, "week_hours") for s in specialists):
+        return None
+    hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for specialist in sorted(specialists, key=lambda s: s.pk):
+        if not specialist.is_active:
+            continue
+        for row in specialist.week_hours or ():
+            hours[specialist.pk][row["weekday"]].append(
+                (datetime.time.fromisoformat(row["start"]), datetime.time.fromisoformat(row["end"]))
+            )
+    return hours
 
 
 def consultation_types_for(*, patient: Patient | None) -> QuerySet[ConsultationType]:
@@ -131,6 +218,16 @@ def consultation_types_for(*, patient: Patient | None) -> QuerySet[ConsultationT
     if patient is None or not patient_has_been_seen(patient=patient):
         types = types.filter(new_patients_online=True)
     return types
+
+
+def consultation_types_for_user(user) -> QuerySet[ConsultationType]:
+    """``consultation_types_for`` the patient profile of ``user`` (None: a visitor), as one
+    query: "seen before" is a subquery instead of two reads first."""
+    types = ConsultationType.objects.filter(is_active=True)
+    if user is None or not user.is_authenticated:
+        return types.filter(new_patients_online=True)
+    seen = Appointment.objects.filter(patient__user=user, status=AppointmentStatus.COMPLETED)
+    return types.filter(Q(new_patients_online=True) | Exists(seen))
 
 
 def patient_has_been_seen(*, patient: Patient) -> bool:
@@ -177,6 +274,9 @@ class Availability:
     earliest: datetime.datetime
     latest: datetime.datetime
     exclude_appointment_id: int | None = None
+    # The specialists already read with their hours (``with_hours``), by id: lets a booking
+    # name its specialist without reading it again.
+    specialists: dict[int, Specialist] = field(default_factory=dict)
 
     @property
     def has_hours(self) -> bool:
@@ -205,15 +305,27 @@ def availability_load(
     if duration is None:
         raise ValueError("give a consultation type or a duration")
     now = now or timezone.now()
-    policy = policy or booking_policy()
-    ranges = WorkingHours.objects.filter(specialist__is_active=True).order_by(
-        "specialist_id", "weekday", "start"
-    )
+    policy = policy or policy_of(consultation_type) or booking_policy()
     if specialist is not None:
-        ranges = ranges.filter(specialist=specialist)
-    hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for sid, weekday, start, end in ranges.values_list("specialist_id", "weekday", "start", "end"):
-        hours[sid][weekday].append((start, end))
+        loaded = [specialist]
+    elif connection.vendor == "postgresql":
+        # Every active specialist with their hours, in one query (and known by id).
+        loaded = list(with_hours(Specialist.objects.filter(is_active=True)))
+    else:
+        loaded = []
+    hours = _preloaded_hours(loaded) if loaded else None
+    if hours is None:
+        loaded = []
+        hours = defaultdict(lambda: defaultdict(list))
+        ranges = WorkingHours.objects.filter(specialist__is_active=True).order_by(
+            "specialist_id", "weekday", "start"
+        )
+        if specialist is not None:
+            ranges = ranges.filter(specialist=specialist)
+        for sid, weekday, start, end in ranges.values_list(
+            "specialist_id", "weekday", "start", "end"
+        ):
+            hours[sid][weekday].append((start, end))
     if for_staff:
         earliest, latest = now, now + STAFF_HORIZON
     else:
@@ -227,30 +339,63 @@ def availability_load(
         earliest=earliest,
         latest=latest,
         exclude_appointment_id=exclude_appointment.pk if exclude_appointment else None,
+        specialists={s.pk: s for s in loaded},
     )
 
 
-def _blocked(avail: Availability, first: datetime.date, last: datetime.date):
-    """Time off and held appointments of the specialists over local days first..last."""
+# The "specialist id" of the rows of the patient's own appointments that ``_blocked`` reads
+# along with the specialists' (no specialist has id 0).
+PATIENT_BUSY = 0
+
+
+def _blocked(
+    avail: Availability,
+    first: datetime.date,
+    last: datetime.date,
+    busy_check: tuple[int, datetime.datetime, datetime.datetime] | None = None,
+):
+    """Time off and held appointments of the specialists over local days first..last, in one
+    query (a UNION). With ``busy_check`` = (patient id, start, end) the same query also reads
+    that patient's active appointments overlapping start..end, under ``PATIENT_BUSY``."""
     tz = clinic_tz()
     window_start = local_to_utc(first, datetime.time.min, tz) - datetime.timedelta(days=1)
     window_end = local_to_utc(last, datetime.time.min, tz) + datetime.timedelta(days=2)
     blocked: dict[int, list] = defaultdict(list)
-    if not avail.specialist_ids:
+    parts = []
+    if avail.specialist_ids:
+        parts.append(
+            TimeOff.objects.filter(
+                specialist_id__in=avail.specialist_ids, start__lt=window_end, end__gt=window_start
+            )
+            .order_by()
+            .values_list("specialist_id", "start", "end")
+        )
+        appointments = span_overlaps(
+            Appointment.objects.filter(
+                specialist_id__in=avail.specialist_ids, status__in=ACTIVE_STATUSES
+            ),
+            "start",
+            "blocked_until",
+            window_start,
+            window_end,
+        )
+        if avail.exclude_appointment_id:
+            appointments = appointments.exclude(pk=avail.exclude_appointment_id)
+        parts.append(appointments.order_by().values_list("specialist_id", "start", "blocked_until"))
+    if busy_check is not None:
+        patient_id, start, end = busy_check
+        parts.append(
+            Appointment.objects.filter(
+                patient_id=patient_id, status__in=ACTIVE_STATUSES, start__lt=end, end__gt=start
+            )
+            .order_by()
+            .annotate(busy=Value(PATIENT_BUSY, output_field=IntegerField()))
+            .values_list("busy", "start", "end")
+        )
+    if not parts:
         return blocked
-    for sid, start, end in TimeOff.objects.filter(
-        specialist_id__in=avail.specialist_ids, start__lt=window_end, end__gt=window_start
-    ).values_list("specialist_id", "start", "end"):
-        blocked[sid].append((start, end))
-    appointments = Appointment.objects.filter(
-        specialist_id__in=avail.specialist_ids,
-        status__in=ACTIVE_STATUSES,
-        start__lt=window_end,
-        blocked_until__gt=window_start,
-    )
-    if avail.exclude_appointment_id:
-        appointments = appointments.exclude(pk=avail.exclude_appointment_id)
-    for sid, start, end in appointments.values_list("specialist_id", "start", "blocked_until"):
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    for sid, start, end in rows:
         blocked[sid].append((start, end))
     return blocked
 
@@ -258,15 +403,19 @@ def _blocked(avail: Availability, first: datetime.date, last: datetime.date):
 def slots_for_days(
     avail: Availability, first: datetime.date, last: datetime.date
 ) -> dict[datetime.date, list[Slot]]:
-    """Free slots for each local day from ``first`` to ``last`` (two queries)."""
+    """Free slots for each local day from ``first`` to ``last`` (one query)."""
     days = [first + datetime.timedelta(days=n) for n in range((last - first).days + 1)]
     if not avail.has_hours or not days:
         return {day: [] for day in days}
+    return _free_slots(avail, days, _blocked(avail, first, last))
+
+
+def _free_slots(avail: Availability, days: list[datetime.date], blocked: dict):
     return compute_slots(
         days=days,
         tz=clinic_tz(),
         hours=avail.hours,
-        blocked=_blocked(avail, first, last),
+        blocked=blocked,
         duration=avail.duration,
         buffer=avail.buffer,
         step=avail.policy.slot_step,
@@ -295,12 +444,26 @@ def slot_lookup(avail: Availability, start: datetime.datetime) -> tuple[Slot | N
     """The server-side re-check of a chosen time: (the free slot starting exactly at
     ``start`` or None, and whether it would be a slot were nobody booked then) — the second
     tells "just taken" from "never bookable" (past, outside hours, beyond the horizon)."""
+    slot, would_be_free, _busy = slot_check(avail, start)
+    return slot, would_be_free
+
+
+def slot_check(
+    avail: Availability, start: datetime.datetime, *, patient_id: int | None = None
+) -> tuple[Slot | None, bool, bool]:
+    """``slot_lookup`` plus, for ``patient_id``, whether that patient already holds an
+    appointment overlapping ``start`` .. ``start`` + the duration (the slot's span): one query
+    for both (the booking POST's re-check)."""
     day = start.astimezone(clinic_tz()).date()
-    for slot in slots_for_days(avail, day, day).get(day, []):
-        if slot.start == start:
-            return slot, True
+    busy_check = None if patient_id is None else (patient_id, start, start + avail.duration)
+    blocked = _blocked(avail, day, day, busy_check) if avail.has_hours or busy_check else {}
+    busy = bool(blocked.pop(PATIENT_BUSY, None))
+    if avail.has_hours:
+        for slot in _free_slots(avail, [day], blocked).get(day, []):
+            if slot.start == start:
+                return slot, True, busy
     if not avail.has_hours:
-        return None, False
+        return None, False, busy
     unbooked = compute_slots(
         days=[day],
         tz=clinic_tz(),
@@ -312,7 +475,7 @@ def slot_lookup(avail: Availability, start: datetime.datetime) -> tuple[Slot | N
         earliest=avail.earliest,
         latest=avail.latest,
     )
-    return None, any(s.start == start for s in unbooked[day])
+    return None, any(s.start == start for s in unbooked[day]), busy
 
 
 def nearest_free_slots(
@@ -363,14 +526,35 @@ def appointments_of(user) -> QuerySet[Appointment]:
     ).select_related("patient", "specialist", "consultation_type")
 
 
-def my_appointments(user, now: datetime.datetime | None = None) -> dict[str, list[Appointment]]:
-    """Upcoming (booked, soonest first) and past (latest first) for "My appointments"."""
+PAST_PAGE_SIZE = 20
+
+
+def upcoming_appointments(user, now: datetime.datetime | None = None, *, limit=None):
+    """Booked appointments not over yet of the patients ``user`` acts for, soonest first."""
     now = now or timezone.now()
-    rows = list(appointments_of(user).order_by("start", "pk"))
-    upcoming = [a for a in rows if a.status == AppointmentStatus.BOOKED and a.end > now]
-    upcoming_ids = {a.pk for a in upcoming}
-    past = [a for a in reversed(rows) if a.pk not in upcoming_ids]
-    return {"upcoming": upcoming, "past": past}
+    rows = appointments_of(user).filter(status=AppointmentStatus.BOOKED, end__gt=now)
+    rows = rows.order_by("start", "pk")
+    return list(rows[:limit] if limit else rows)
+
+
+def my_appointments(
+    user, now: datetime.datetime | None = None, *, past_page=1
+) -> dict[str, object]:
+    """Upcoming (booked, soonest first) and one page of the past (latest first) for "My
+    appointments": two queries, whatever the history (``past``: a ``clinic.paging.Window``)."""
+    from clinic.paging import window
+
+    now = now or timezone.now()
+    upcoming = upcoming_appointments(user, now)
+    past = window(
+        appointments_of(user)
+        .exclude(status=AppointmentStatus.BOOKED, end__gt=now)
+        .order_by("-start", "-pk"),
+        number=past_page,
+        size=PAST_PAGE_SIZE,
+        param="past",
+    )
+    return {"upcoming": upcoming, "past": past.rows, "past_pager": past}
 
 
 def calendar_appointments(
@@ -379,7 +563,7 @@ def calendar_appointments(
     end: datetime.datetime,
     specialist: Specialist | None = None,
 ) -> QuerySet[Appointment]:
-    rows = Appointment.objects.filter(start__lt=end, end__gt=start).select_related(
+    rows = span_overlaps(Appointment.objects.all(), "start", "end", start, end).select_related(
         "patient", "specialist", "consultation_type"
     )
     if specialist is not None:

@@ -9,14 +9,21 @@ and the insert run under the database's write lock, one booking at a time.
 
 import datetime
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-from django.db import IntegrityError, OperationalError, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    OperationalError,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from clinic.db import is_database_busy
 from clinic.notify.services import reminders_cancel, reminders_schedule
 
 from ..models import (
@@ -38,10 +45,12 @@ from ..selectors.booking import (
     availability_load,
     clinic_tz,
     local_to_utc,
+    slot_check,
     slot_lookup,
 )
 
 PATIENT_OVERLAP_CONSTRAINT = "appointment_patient_no_overlap"
+SPECIALIST_OVERLAP_CONSTRAINT = "appointment_specialist_no_overlap"
 DEADLOCK_SQLSTATE = "40P01"
 
 
@@ -75,16 +84,29 @@ def _aware(start: datetime.datetime) -> datetime.datetime:
     return start.astimezone(datetime.UTC)
 
 
+def _not_free(avail: Availability, start: datetime.datetime, would_be_free: bool) -> SlotTaken:
+    message = (
+        _("That time was just taken — here are the nearest free times.")
+        if would_be_free
+        else _("That time cannot be booked — here are the nearest free times.")
+    )
+    return SlotTaken(message, avail=avail, start=start, taken=would_be_free)
+
+
 def _recheck(avail: Availability, start: datetime.datetime):
     slot, would_be_free = slot_lookup(avail, start)
     if slot is None:
-        message = (
-            _("That time was just taken — here are the nearest free times.")
-            if would_be_free
-            else _("That time cannot be booked — here are the nearest free times.")
-        )
-        raise SlotTaken(message, avail=avail, start=start, taken=would_be_free)
+        raise _not_free(avail, start, would_be_free)
     return slot
+
+
+def _recheck_for(avail: Availability, start: datetime.datetime, patient: Patient):
+    """``_recheck`` and whether ``patient`` already holds an appointment in the slot's span:
+    (slot, busy), in one query."""
+    slot, would_be_free, busy = slot_check(avail, start, patient_id=patient.pk)
+    if slot is None:
+        raise _not_free(avail, start, would_be_free)
+    return slot, busy
 
 
 def _patient_busy(*, patient: Patient, start, end, exclude_pk=None) -> bool:
@@ -100,6 +122,47 @@ def _is_patient_overlap(exc: IntegrityError) -> bool:
     diag = getattr(getattr(exc, "__cause__", None), "diag", None)
     name = getattr(diag, "constraint_name", None) or ""
     return name == PATIENT_OVERLAP_CONSTRAINT or PATIENT_OVERLAP_CONSTRAINT in str(exc)
+
+
+def _constraint(exc: Exception) -> str:
+    diag = getattr(getattr(exc, "__cause__", None), "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _is_overlap(exc: Exception) -> bool:
+    names = (PATIENT_OVERLAP_CONSTRAINT, SPECIALIST_OVERLAP_CONSTRAINT)
+    return _constraint(exc) in names or any(name in str(exc) for name in names)
+
+
+def is_contention(exc: Exception) -> bool:
+    """Whether a database error is the crowd, not a bug: one of the two no-overlap constraints
+    (whatever statement raised it), a deadlock, a serialization failure, a lock or statement
+    timeout, no free connection, a lost connection. A booking that hits one booked nothing."""
+    if isinstance(exc, IntegrityError):
+        return _is_overlap(exc)
+    return is_database_busy(exc)
+
+
+def contention_outcome(
+    exc: Exception, *, ctype, specialist, start, patient=None
+) -> BookingError | None:
+    """After ``is_contention`` (and the rollback): what to tell the patient. ``PatientBusy``
+    or ``SlotTaken`` when a constraint said so or the time has been taken meanwhile (read
+    again now); None when the time still looks free (or cannot be read): "please try again"."""
+    if isinstance(exc, IntegrityError) and _is_patient_overlap(exc):
+        if patient is not None:
+            return PatientBusy(_busy_message(patient))
+        return PatientBusy(_("You already have an appointment at that time."))
+    if ctype is None or start is None:
+        return None
+    try:
+        avail = availability_load(consultation_type=ctype, specialist=specialist)
+        slot, would_be_free = slot_lookup(avail, start)
+    except DatabaseError:
+        return None
+    if slot is None or isinstance(exc, IntegrityError):
+        return _not_free(avail, start, would_be_free or slot is not None)
+    return None
 
 
 def _is_deadlock(exc: OperationalError) -> bool:
@@ -140,22 +203,63 @@ def appointment_book(
     ``BookingError`` for anything else. Staff (``for_staff``) may book without the minimum
     notice and beyond the patients' horizon. The confirmation email is queued in the same
     transaction."""
-    start = _aware(start)
+    _check_bookable(consultation_type, specialist)
+    _lock_patient(patient)
+    return appointment_book_locked(
+        patient=patient,
+        consultation_type=consultation_type,
+        start=start,
+        booked_by=booked_by,
+        specialist=specialist,
+        for_staff=for_staff,
+        notify=notify,
+        now=now,
+    )
+
+
+def _check_bookable(consultation_type: ConsultationType, specialist: Specialist | None) -> None:
     if not consultation_type.is_active:
         raise BookingError(_("That type of consultation is no longer offered."))
     if specialist is not None and not specialist.is_active:
         raise BookingError(_("That specialist is not taking bookings."))
-    _lock_patient(patient)
+
+
+def appointment_book_locked(
+    *,
+    patient: Patient,
+    consultation_type: ConsultationType,
+    start: datetime.datetime,
+    booked_by,
+    specialist: Specialist | None = None,
+    for_staff: bool = False,
+    notify: bool = True,
+    now: datetime.datetime | None = None,
+) -> Appointment:
+    """``appointment_book`` for a caller that holds the transaction and has already locked the
+    patient's row (``SELECT … FOR UPDATE``, as the booking POST does when it reads the
+    patient): no savepoint of its own, so an error leaves the caller's transaction to roll
+    back. Reads: the held time and the patient's own appointments (one query; the policy and
+    the hours come with ``consultation_type`` and ``specialist`` when read by ``with_policy``
+    and ``with_hours``). Writes: the appointment, its history row, its reminders, the email —
+    one INSERT each."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("appointment_book_locked needs a transaction")
+    start = _aware(start)
+    _check_bookable(consultation_type, specialist)
     avail = availability_load(
         consultation_type=consultation_type, specialist=specialist, now=now, for_staff=for_staff
     )
-    slot = _recheck(avail, start)
-    if _patient_busy(patient=patient, start=slot.start, end=slot.end):
+    slot, busy = _recheck_for(avail, start, patient)
+    if busy:
         raise PatientBusy(_busy_message(patient))
     appointment = None
-    for specialist_id in slot.specialist_ids:
+    candidates = list(slot.specialist_ids)
+    for n, specialist_id in enumerate(candidates):
+        # A savepoint only where a failed INSERT must leave the transaction usable for the
+        # next candidate ("any specialist"); the last one's failure ends the booking anyway.
+        last = n == len(candidates) - 1
         try:
-            with transaction.atomic():
+            with nullcontext() if last else transaction.atomic():
                 appointment = Appointment.objects.create(
                     kind=AppointmentKind.CONSULTATION,
                     patient=patient,
@@ -170,18 +274,21 @@ def appointment_book(
         except IntegrityError as exc:
             if _is_patient_overlap(exc):
                 raise PatientBusy(_busy_message(patient)) from exc
+            if last:
+                raise _taken(avail, start) from exc
             continue  # someone took this specialist's time a moment ago; try the next
         except OperationalError as exc:
             if not _is_deadlock(exc):
                 raise
+            if last:
+                raise _taken(avail, start) from exc
             continue  # a concurrent booking won the deadlock; treat the time as taken
     if appointment is None:
-        raise SlotTaken(
-            _("That time was just taken — here are the nearest free times."),
-            avail=avail,
-            start=start,
-            taken=True,
-        )
+        raise _taken(avail, start)
+    # Render the email from what is in hand (no lazy reads).
+    chosen = specialist or avail.specialists.get(appointment.specialist_id)
+    if chosen is not None and chosen.pk == appointment.specialist_id:
+        appointment.specialist = chosen
     AppointmentChange.objects.create(
         appointment=appointment,
         action=AppointmentChange.Action.BOOKED,
@@ -190,10 +297,19 @@ def appointment_book(
         new_start=appointment.start,
         new_specialist_id=appointment.specialist_id,
     )
-    reminders_schedule(target=appointment, version=appointment.version, now=now)
+    reminders_schedule(target=appointment, version=appointment.version, now=now, new_target=True)
     if notify:
-        appointment_notify(appointment=appointment, action="booked")
+        appointment_notify(appointment=appointment, action="booked", new=True)
     return appointment
+
+
+def _taken(avail: Availability, start: datetime.datetime) -> SlotTaken:
+    return SlotTaken(
+        _("That time was just taken — here are the nearest free times."),
+        avail=avail,
+        start=start,
+        taken=True,
+    )
 
 
 def appointment_can_change(

@@ -10,14 +10,14 @@ from ._common import clinic_time
 @patient_required
 @clinic_time
 def patient_home(request):
-    from ..selectors.booking import my_appointments
+    from ..selectors.booking import upcoming_appointments
     from ..selectors.intake import intake_overview
     from .booking import pending_booking
 
     own = next((row for row in intake_overview(request.user) if row["is_self"]), None)
     context = {
         "intake_row": own,
-        "upcoming": my_appointments(request.user)["upcoming"][:3],
+        "upcoming": upcoming_appointments(request.user, limit=3),
         "pending_booking": pending_booking(request),
         "profile": own["patient"] if own else None,
     }

@@ -50,7 +50,7 @@ def _mine(request, pk):
 @clinic_time
 def appointment_list(request):
     policy = BookingPolicy.load()
-    groups = my_appointments(request.user)
+    groups = my_appointments(request.user, past_page=request.GET.get("past"))
     for appt in groups["upcoming"]:
         appt.can_change = appointment_can_change(appt, policy=policy)
     return render(request, "patients/appointments/list.html", {**groups, "policy": policy})

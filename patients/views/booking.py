@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.db import DatabaseError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +21,22 @@ from ..selectors.booking import (
     availability_load,
     bookable_specialists,
     consultation_types_for,
+    consultation_types_for_user,
     nearest_free_slots,
     patient_for_user,
     patients_actable_by,
     slot_lookup,
+    with_hours,
+    with_policy,
 )
-from ..services.booking import BookingError, PatientBusy, SlotTaken, appointment_book
+from ..services.booking import (
+    BookingError,
+    PatientBusy,
+    SlotTaken,
+    appointment_book_locked,
+    contention_outcome,
+    is_contention,
+)
 from ..services.profile import ProfileError, patient_claim, patient_for_claim_token
 from ._common import clinic_time, slot_picker
 
@@ -55,8 +66,9 @@ def booking_start(request):
 
 
 def _type_or_404(request, type_id) -> ConsultationType:
-    patient = patient_for_user(request.user) if _is_patient(request.user) else None
-    return get_object_or_404(consultation_types_for(patient=patient), pk=type_id)
+    """A type this user may book online, with the booking policy: one query."""
+    user = request.user if _is_patient(request.user) else None
+    return get_object_or_404(with_policy(consultation_types_for_user(user)), pk=type_id)
 
 
 @login_not_required
@@ -82,7 +94,9 @@ def booking_slots(request, type_id, who):
     if who != "any":
         if not who.isdigit():
             return render(request, "404.html", status=404)
-        specialist = get_object_or_404(Specialist.objects.filter(is_active=True), pk=int(who))
+        specialist = get_object_or_404(
+            with_hours(Specialist.objects.filter(is_active=True)), pk=int(who)
+        )
     avail = availability_load(consultation_type=ctype, specialist=specialist)
     base = reverse("booking:slots", args=[ctype.pk, who])
     picker = slot_picker(
@@ -190,38 +204,84 @@ def _booking_confirm_post(request):
         )
     if not _is_patient(request.user):
         return render(request, "403.html", status=403)
-    form = BookForm(request.POST, patients=patients_actable_by(request.user))
-    if not form.is_valid():
-        errors = [e for errs in form.errors.values() for e in errs]
-        return _bad_link(request, " ".join(errors))
-    ctype, specialist, start, patient = (
-        form.cleaned_data[k] for k in ("type", "who", "start", "patient")
-    )
-    who = _who(specialist)
-    # The type must be one this patient may book online (e.g. follow-ups: seen before).
-    if not consultation_types_for(patient=patient).filter(pk=ctype.pk).exists():
-        return _bad_link(request, _("That type of consultation cannot be booked online."))
-    if patient.user_id == request.user.pk and not patient.is_profile_complete:
-        messages.info(request, _("Please complete your profile first; your time is remembered."))
-        here = confirm_url(ctype.pk, who, start)
-        return redirect(f"{reverse('patients:profile')}?{urlencode({'next': here})}")
+    form = None
     try:
-        appointment = appointment_book(
-            patient=patient,
-            consultation_type=ctype,
-            specialist=specialist,
-            start=start,
-            booked_by=request.user,
-        )
+        with transaction.atomic():
+            # The patient is read locked (FOR UPDATE): one booking at a time per patient (two
+            # with two specialists could otherwise deadlock on the two exclusion constraints).
+            # Its login and guardian come along for the email.
+            patients = (
+                patients_actable_by(request.user)
+                .select_related("user", "guardian")
+                .select_for_update(of=("self",))
+            )
+            form = BookForm(request.POST, patients=patients)
+            if not form.is_valid():
+                errors = [e for errs in form.errors.values() for e in errs]
+                return _bad_link(request, " ".join(errors))
+            ctype, specialist, start, patient = (
+                form.cleaned_data[k] for k in ("type", "who", "start", "patient")
+            )
+            # The type must be one this patient may book online (e.g. follow-ups: seen
+            # before). A type open to new patients is, and the form read it active.
+            if (
+                not ctype.new_patients_online
+                and not consultation_types_for(patient=patient).filter(pk=ctype.pk).exists()
+            ):
+                return _bad_link(request, _("That type of consultation cannot be booked online."))
+            if patient.user_id == request.user.pk and not patient.is_profile_complete:
+                messages.info(
+                    request, _("Please complete your profile first; your time is remembered.")
+                )
+                here = confirm_url(ctype.pk, _who(specialist), start)
+                return redirect(f"{reverse('patients:profile')}?{urlencode({'next': here})}")
+            appointment = appointment_book_locked(
+                patient=patient,
+                consultation_type=ctype,
+                specialist=specialist,
+                start=start,
+                booked_by=request.user,
+            )
     except SlotTaken as exc:
-        return _taken_page(request, exc, ctype, who)
+        return _taken_page(request, exc, form.cleaned_data["type"], _who(form.cleaned_data["who"]))
     except PatientBusy as exc:
         messages.error(request, str(exc))
         return redirect("patients:appointments")
     except BookingError as exc:
         return _bad_link(request, str(exc))
+    except DatabaseError as exc:
+        if not is_contention(exc):
+            raise
+        return _contention_page(request, form, exc)
     request.session.pop(PENDING_KEY, None)
     return redirect(reverse("patients:appointment", args=[appointment.pk]) + "?booked=1")
+
+
+def _contention_page(request, form, exc: DatabaseError):
+    """The database gave up on this booking because of the crowd (a lock or statement timeout,
+    a deadlock, a serialization failure, no free connection): nothing was booked. Said kindly:
+    if the time has been taken meanwhile, the "just taken" page; otherwise "please try again"
+    (503, Retry-After)."""
+    data = form.cleaned_data if form is not None and hasattr(form, "cleaned_data") else {}
+    ctype, start = data.get("type"), data.get("start")
+    who = _who(data.get("who"))
+    outcome = contention_outcome(
+        exc, ctype=ctype, specialist=data.get("who"), start=start, patient=data.get("patient")
+    )
+    if isinstance(outcome, SlotTaken):
+        return _taken_page(request, outcome, ctype, who)
+    if isinstance(outcome, PatientBusy):
+        messages.error(request, str(outcome))
+        return redirect("patients:appointments")
+    retry_href = confirm_url(ctype.pk, who, start) if ctype and start else reverse("booking:start")
+    response = render(
+        request,
+        "patients/booking/busy.html",
+        {"retry_href": retry_href},
+        status=503,
+    )
+    response["Retry-After"] = "5"
+    return response
 
 
 def pending_booking(request) -> dict | None:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import permission_required
 from clinic.audit.services import access_record, access_record_keys, access_record_many
+from clinic.paging import window
 
 from ..forms.booking import (
     CancelForm,
@@ -68,6 +69,7 @@ from ._common import clinic_time, slot_picker
 
 calendar_required = permission_required("accounts.manage_calendar")
 SEARCH_LIMIT = 25
+CARD_APPOINTMENTS_PAGE = 20  # a patient's appointments on their card, newest first
 
 
 def _specialist_param(request):
@@ -417,8 +419,13 @@ def patient_card(request, pk):
         Patient.objects.select_related("user", "guardian", "closure"), pk=pk
     )
     access_record(request=request, obj=patient, patient=patient)
-    appointments = list(
-        patient.appointments.select_related("specialist", "consultation_type").order_by("-start")
+    appointments = window(
+        patient.appointments.select_related("specialist", "consultation_type").order_by(
+            "-start", "-pk"
+        ),
+        number=request.GET.get("appts"),
+        size=CARD_APPOINTMENTS_PAGE,
+        param="appts",
     )
     types = list(ConsultationType.objects.filter(is_active=True))
     return render(
@@ -426,7 +433,8 @@ def patient_card(request, pk):
         "staff/patient.html",
         {
             "patient": patient,
-            "appointments": appointments,
+            "appointments": appointments.rows,
+            "appointments_pager": appointments,
             "types": types,
             "email": patient_email_address(patient),
             "invite_form": InviteForm(initial={"email": patient.contact_email}),

@@ -20,10 +20,12 @@ from collections import Counter, deque
 from unittest import mock
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
+import psycopg.errors
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import OperationalError
 from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import Resolver404, resolve, reverse
@@ -255,6 +257,15 @@ def test_every_patient_page_reads_in_spanish(
     assert confirm, "no free slot offered to kenji"
     crawl.page(client, _unslot(confirm))  # "that time cannot be booked" + nearest times
     crawl.page(client, reverse("booking:confirm") + "?type=x", expect=(400,))  # a bad link
+    # The database too busy to confirm (a deadlock, a timeout): "please try again".
+    query = {k: v[0] for k, v in parse_qs(urlsplit(confirm).query).items()}
+    kenji_patient = Patient.objects.get(user=kenji)
+    busy_error = OperationalError("deadlock")
+    busy_error.__cause__ = psycopg.errors.DeadlockDetected("deadlock detected")
+    with mock.patch("patients.views.booking.appointment_book_locked", side_effect=busy_error):
+        busy = client.post(reverse("booking:confirm"), {**query, "patient": kenji_patient.pk})
+    assert busy.status_code == 503, busy.status_code
+    crawl.check_text("booking POST (busy)", po.visible_text(busy.content.decode()))
     appt = Appointment.objects.filter(
         patient__user=kenji, status=AppointmentStatus.BOOKED, start__gt="2000-01-01"
     ).first()

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from clinic.notify.models import Message
+from clinic.notify.models import Message, Reminder
 from patients.forms.booking import format_start
 from patients.models import Appointment, AppointmentStatus, Patient
 from patients.services.booking import appointment_book
@@ -317,11 +317,46 @@ def test_slots_page_query_count_does_not_grow(
 ):
     _fill(booking_world, rows)
     url = reverse("booking:slots", args=[booking_world.ctype.pk, booking_world.specialist.pk])
-    # 1 consultation type, 2 specialist, 3 booking policy, 4 working hours,
-    # 5 time off in the week, 6 appointments in the week. (A visitor: no session or user.)
-    with django_assert_num_queries(6):
+    # 1 consultation type with the booking policy, 2 specialist with their working hours,
+    # 3 time off and appointments in the week (one UNION). (A visitor: no session or user.)
+    with django_assert_num_queries(3):
         response = client.get(url, {"day": "2026-03-03"})
     assert response.status_code == 200
+
+
+# Every logged-in page: the session, the user, and the user's permissions (one query).
+BASE = 3
+BUDGET_FREE_SLOTS = 4  # QUALITY.md P: beyond session and user
+BUDGET_BOOKING_POST = 8
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_slots_page_for_a_logged_in_patient_stays_within_its_budget(
+    patient_client, booking_world, frozen_now, django_assert_num_queries, rows
+):
+    _fill(booking_world, rows)
+    # Some history of the patient's own: "seen before" decides the types they may book.
+    for n in range(rows):
+        start = local_time(dt.date(2025, 1, 6), 9) + dt.timedelta(days=n)
+        Appointment.objects.create(
+            patient=booking_world.patient,
+            specialist=booking_world.specialist,
+            consultation_type=booking_world.ctype,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            blocked_until=start + dt.timedelta(minutes=40),
+            status=AppointmentStatus.COMPLETED,
+        )
+    url = reverse("booking:slots", args=[booking_world.ctype.pk, booking_world.specialist.pk])
+    patient_client.get(url, {"day": "2026-03-03"})  # warm caches
+    # 1 session, 2 user, 3 permissions; 4 the type (the patient's "seen before" a subquery)
+    # with the booking policy, 5 the specialist with their hours, 6 time off and appointments
+    # of the week (one UNION).
+    with django_assert_num_queries(BASE + 3) as captured:
+        response = patient_client.get(url, {"day": "2026-03-03"})
+    assert response.status_code == 200
+    assert len(captured) - BASE <= BUDGET_FREE_SLOTS
+    assert "/book/confirm/?" in response.content.decode()  # free times are offered
 
 
 @pytest.mark.parametrize("rows", [1, 50])
@@ -340,9 +375,78 @@ def test_my_appointments_query_count_does_not_grow(
             blocked_until=start + dt.timedelta(minutes=30),
         )
     # 1 session, 2 user, 3 the user's permissions (roles and patient_required, cached for
-    # the navigation), 4 booking policy, 5 appointments with patient, specialist and type
-    # (the patients acted for as a subquery).
-    with django_assert_num_queries(5):
+    # the navigation), 4 booking policy, 5 the upcoming appointments with patient,
+    # specialist and type (the patients acted for as a subquery), 6 one page of the past.
+    with django_assert_num_queries(6):
         response = patient_client.get(reverse("patients:appointments"))
     assert response.status_code == 200
     assert response.content.decode().count("appt-card") == rows
+
+
+def test_past_appointments_come_in_pages(patient_client, booking_world, frozen_now):
+    """The past only grows: 20 a page, newest first, with Older / Newer links."""
+    start0 = local_time(dt.date(2025, 1, 6), 9)
+    for n in range(45):
+        start = start0 + dt.timedelta(days=n)
+        Appointment.objects.create(
+            patient=booking_world.patient,
+            specialist=booking_world.specialist,
+            consultation_type=booking_world.ctype,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            blocked_until=start + dt.timedelta(minutes=30),
+            status=AppointmentStatus.COMPLETED,
+        )
+    url = reverse("patients:appointments")
+    first = patient_client.get(url).content.decode()
+    assert first.count("appt-card") == 20 and "?past=2" in first and "?past=0" not in first
+    last = patient_client.get(url, {"past": "3"}).content.decode()
+    assert last.count("appt-card") == 5 and "?past=2" in last and "?past=4" not in last
+    assert patient_client.get(url, {"past": "x"}).content.decode().count("appt-card") == 20
+
+
+def _is_transaction_control(sql: str) -> bool:
+    # The view's transaction: SAVEPOINT / RELEASE inside the test's own transaction, BEGIN /
+    # COMMIT in production (which Django does not log as statements).
+    tail = sql.rsplit(";", 1)[-1].strip().upper()
+    return tail.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))
+
+
+@pytest.mark.parametrize("who", ["specialist", "any"])
+@pytest.mark.parametrize("rows", [1, 50])
+def test_booking_post_stays_within_its_budget(
+    patient_client, booking_world, frozen_now, django_assert_num_queries, rows, who
+):
+    """The confirm POST does the same queries at 1 and at 50 appointments and patients."""
+    _fill(booking_world, rows)  # other patients' appointments with the specialist
+    for _n in range(rows):  # the patient answers for children too
+        PatientFactory(
+            user=None,
+            guardian=booking_world.patient.user,
+            legal_name="Child",
+            phone="",
+            date_of_birth=dt.date(2018, 1, 1),
+        )
+    start = local_time(TUESDAY, 10)  # free at both sizes
+    query = confirm_query(booking_world, start, who=None if who == "specialist" else "any")
+    data = {**query, "patient": booking_world.patient.pk}
+    patient_client.get(reverse("patients:home"))  # warm caches (content types)
+    # 1 session, 2 user, 3 permissions; then
+    # 4 the type with the booking policy, 5 the specialist(s) with their working hours,
+    # 6 the patient, locked (FOR UPDATE), with login and guardian for the email,
+    # 7 the held time of the day and the patient's own appointments then (one UNION),
+    # 8 INSERT the appointment, 9 INSERT its history row, 10 INSERT its reminders (one for
+    # all), 11 INSERT the confirmation email into the outbox (rendered from what is loaded);
+    # plus the transaction (SAVEPOINT/RELEASE here, BEGIN/COMMIT in production).
+    with django_assert_num_queries(BASE + BUDGET_BOOKING_POST + 2) as captured:
+        response = patient_client.post(reverse("booking:confirm"), data)
+    appt = Appointment.objects.get(start=start)
+    assert response["Location"] == reverse("patients:appointment", args=[appt.pk]) + "?booked=1"
+    statements = [q["sql"] for q in captured.captured_queries]
+    work = [sql for sql in statements if not _is_transaction_control(sql)]
+    assert len(work) - BASE <= BUDGET_BOOKING_POST
+    message = Message.objects.get(purpose="appointment.booked")
+    assert "Dr. Dana Test" in message.body_text or "Dr. Dana Test" in message.body_html
+    assert Reminder.objects.filter(
+        target_label="patients.appointment", target_id=str(appt.pk), target_version=1
+    ).exists()

@@ -142,10 +142,12 @@ def test_database_alone_settles_the_race_without_the_python_recheck(
     start = local_time(TUESDAY, 9)
     free = Slot(start=start, end=start + dt.timedelta(minutes=30), specialist_ids=(0,))
 
-    def always_free(avail, when):
-        return Slot(free.start, free.end, (booking_world.specialist.pk,)), True
+    def always_free(avail, when, patient_id=None):
+        # The re-check of the booking (slot and the patient's own appointments): all clear.
+        return Slot(free.start, free.end, (booking_world.specialist.pk,)), True, False
 
-    monkeypatch.setattr(services, "slot_lookup", always_free)
+    monkeypatch.setattr(services, "slot_check", always_free)
+    monkeypatch.setattr(services, "slot_lookup", lambda avail, when: always_free(avail, when)[:2])
     monkeypatch.setattr(services, "_patient_busy", lambda **kwargs: False)
     patients = [PatientFactory() for _ in range(THREADS)]
     posts = [

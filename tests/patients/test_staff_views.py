@@ -235,3 +235,25 @@ def test_patient_search_finds_by_name_and_phone_and_logs(staff_client, booking_w
     type(booking_world.patient).objects.filter(pk=booking_world.patient.pk).update(phone=phone)
     page = staff_client.get(reverse("calendar:patient_search"), {"q": phone[-7:]})
     assert "Ann Example" in page.content.decode()
+
+
+def test_the_patient_card_shows_appointments_in_pages(staff_client, booking_world, frozen_now):
+    """A patient's history only grows: 20 on the card, newest first, then Older."""
+    patient = booking_world.patient
+    start0 = local_time(dt.date(2025, 1, 6), 9)
+    for n in range(25):
+        start = start0 + dt.timedelta(days=n)
+        Appointment.objects.create(
+            patient=patient,
+            specialist=booking_world.specialist,
+            consultation_type=booking_world.ctype,
+            start=start,
+            end=start + dt.timedelta(minutes=30),
+            blocked_until=start + dt.timedelta(minutes=30),
+        )
+    url = reverse("calendar:patient", args=[patient.pk])
+    first = staff_client.get(url)
+    assert len(first.context["appointments"]) == 20 and "?appts=2" in first.content.decode()
+    second = staff_client.get(url, {"appts": "2"})
+    assert len(second.context["appointments"]) == 5
+    assert second.context["appointments"][-1].start == start0  # the oldest, last

@@ -204,3 +204,18 @@ def test_the_admin_lists_the_schedule_without_addresses(admin_client_2fa, visit_
     assert listing.status_code == detail.status_code == 200
     assert "test.visit-1h" in listing.content.decode()
     assert user.email not in listing.content.decode() + detail.content.decode()
+
+
+def test_the_deliveries_come_in_pages(staff_client, monkeypatch):
+    """More than a page: Older / Newer, one query a page; nothing beyond the cap is hidden."""
+    from clinic.notify import selectors
+
+    monkeypatch.setattr(selectors, "DELIVERIES_PAGE_SIZE", 5)
+    monkeypatch.setattr(
+        selectors.deliveries_needing_attention, "__kwdefaults__", {"limit": 5, "page": 1}
+    )
+    failed(12)
+    first = staff_client.get(URL)
+    assert len(first.context["deliveries"]) == 5 and "?page=2" in first.content.decode()
+    last = staff_client.get(URL, {"page": "3"})
+    assert len(last.context["deliveries"]) == 2 and "?page=2" in last.content.decode()
