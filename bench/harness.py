@@ -89,6 +89,19 @@ class Browser:
         return self.request("GET", path, **kwargs)
 
 
+# Transaction control: a POST runs in one transaction (BEGIN ... COMMIT). These statements read
+# and write nothing, so the budgets count the other statements; the report shows both.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT")
+
+
+def is_transaction_control(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(TRANSACTION_CONTROL)
+
+
+def data_statements(sql: list[str]) -> int:
+    return sum(1 for s in sql if not is_transaction_control(s))
+
+
 class PageError(RuntimeError):
     pass
 
@@ -151,7 +164,13 @@ def run_pages(
             raise PageError(f"reference {key} answered {response.status}")
         if role != ANONYMOUS and response.body.decode() != str(world.user(role).pk):
             raise PageError(f"reference {key} did not see the logged-in {role}")
-        info[key] = {"role": role, "path": path, "queries": len(sql), "sql": sql}
+        info[key] = {
+            "role": role,
+            "path": path,
+            "queries": len(sql),
+            "data_queries": data_statements(sql),
+            "sql": sql,
+        }
         cases.append(Case(key, lambda b=browser, p=path: b.get(p), batch=20))
 
     for page in pages:
@@ -173,6 +192,7 @@ def run_pages(
             "role": page.role,
             "path": path,
             "queries": len(sql),
+            "data_queries": data_statements(sql),
             "sql": sql,
             "status": response.status,
         }
@@ -216,13 +236,14 @@ def run_pages(
         if page.on_main:
             got = info[page.key]
             floor_key = "bare" if page.role == ANONYMOUS else f"bare-user:{page.role}"
-            base_queries = info[floor_key]["queries"]
-            extra = got["queries"] - base_queries
+            # Beyond session/user: the data statements beyond the floor's.
+            extra = got["data_queries"] - info[floor_key]["data_queries"]
             x_bare = ratio(medians[page.key], bare)
             row.update(
                 path=got["path"],
                 status=got["status"],
                 queries=got["queries"],
+                transaction_control=got["queries"] - got["data_queries"],
                 extra_queries=extra,
                 over_budget=page.budget is not None and extra > page.budget,
                 sql=got["sql"],

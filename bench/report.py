@@ -176,7 +176,9 @@ def to_markdown(report: dict) -> str:
                 _fmt_us(p["median_us"]) + ("" if spread is None else f" ±{spread:.0%}"),
                 f"{p['x_bare']}×",
                 f"{p['x_bare_user']}×",
-                p["queries"],
+                p["queries"]
+                if not p.get("transaction_control")
+                else f"{p['queries']} ({p['transaction_control']} BEGIN/COMMIT)",
                 f"{p['extra_queries']} / {budget}",
                 f"{p['goal']}×" if p["goal"] else "—",
                 " ".join(flags) or "ok",

@@ -78,3 +78,19 @@ def test_measure_interleaves_rounds_and_counts_samples():
     timed = order[3:]  # after one warm-up call each
     firsts = [timed[i * 6] for i in range(3)]
     assert firsts == ["a", "b", "c"]  # the order rotates from round to round
+
+
+def test_budgets_count_the_statements_that_read_or_write_data():
+    from bench.harness import data_statements
+
+    sql = [
+        'SELECT "django_session"."session_key" FROM "django_session"',
+        "BEGIN",
+        'SAVEPOINT "s1"',
+        "SELECT set_config('pghistory.context_id', 'x', true); INSERT INTO \"a\" VALUES (1)",
+        'RELEASE SAVEPOINT "s1"',
+        'UPDATE "b" SET x = 1',
+        "COMMIT",
+    ]
+    assert data_statements(sql) == 3
+    assert data_statements(["ROLLBACK", "rollback to savepoint s1"]) == 0
