@@ -13,10 +13,21 @@ class ClinicBackend(AuthenticationBackend):
         if user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
+            # Two index lookups by user (subqueries), not joins with an OR across them: that
+            # form scans every user's role row (10,000 patients: ~3 ms on every request).
+            User = type(user_obj)
+            own = User.user_permissions.through.objects.filter(user_id=user_obj.pk)
+            roles = User.groups.through.objects.filter(user_id=user_obj.pk)
+            of_roles = Permission.group_set.through.objects.filter(
+                group_id__in=roles.values("group_id")
+            )
             rows = (
-                Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
+                Permission.objects.filter(
+                    Q(pk__in=own.values("permission_id"))
+                    | Q(pk__in=of_roles.values("permission_id"))
+                )
+                .order_by()
                 .values_list("content_type__app_label", "codename")
-                .distinct()
             )
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in rows}
         return user_obj._perm_cache

@@ -84,3 +84,22 @@ def test_demo_totp_refuses_other_accounts():
 
     with pytest.raises(CommandError, match="Only demo accounts"):
         call_command("demo_totp", "someone@example.com")
+
+
+@pytest.mark.django_db
+def test_permissions_are_the_roles_and_the_users_own_read_in_one_query(
+    django_assert_num_queries,
+):
+    from django.contrib.auth.models import Permission
+
+    user = user_create(email="two.hats@example.com", password=None, role=Role.STAFF)
+    user.user_permissions.add(Permission.objects.get(codename="assign_plans"))
+    user = User.objects.get(pk=user.pk)
+    with django_assert_num_queries(1):
+        perms = user.get_all_permissions()
+        assert user.has_perm("accounts.assign_plans")  # cached: no second query
+    expected = {f"accounts.{p}" for p in ROLE_PERMISSIONS[Role.STAFF]} | {"accounts.assign_plans"}
+    assert perms == expected
+    # Another user's roles are not theirs.
+    user_create(email="other@example.com", password=None, role=Role.SPECIALIST)
+    assert User.objects.get(pk=user.pk).get_all_permissions() == expected
