@@ -8,7 +8,6 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import clinician_required, permission_required
 from clinic.audit.services import access_record, access_record_many
+from clinic.paging import page_by_keys
 
 from ..forms.screens import CORRECTABLE_FIELDS, CorrectionForm, QueueFilterForm, ReviewForm
 from ..labels import AREA_LABELS, flag_label
@@ -44,7 +44,12 @@ def screen_queue_page(request):
     else:
         messages.warning(request, _("Some filters were not understood and were ignored."))
         chosen = {k: v for k, v in filters.cleaned_data.items() if k not in filters.errors}
-    page = Paginator(screen_queue(**chosen), QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_by_keys(
+        screen_queue(**chosen),
+        size=QUEUE_PAGE_SIZE,
+        number=request.GET.get("page"),
+        load=lambda keys: Screen.objects.select_related("patient").in_bulk(keys),
+    )
     rows = [
         {
             "screen": s,
