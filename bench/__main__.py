@@ -4,6 +4,9 @@
     python -m bench --patients 2000      # moderate size
     python -m bench --no-peer --no-http  # pages and engine only
     python -m bench --no-seed            # reuse the clinic already seeded in the database
+    python -m bench --only reminders     # one part alone (no seed unless pages/peer/http run)
+    python -m bench --no-reminders       # everything but the reminder dispatch
+    python -m bench --only reminders --reminders 2000   # a smaller reminder run
 
 Uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/clinic_bench; the database is
 created if missing and FLUSHED before seeding) and CELERY_BROKER_URL (Redis, for healthz).
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PARTS = ("pages", "engine", "reminders", "peer", "http")
 
 
 def _git(*args: str) -> str:
@@ -61,7 +65,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--http-saturation-seconds", type=int, default=20)
     parser.add_argument("--engine-profiles", type=int, default=20_000)
     parser.add_argument("--results-dir", type=Path, default=None)
+    parser.add_argument("--no-pages", action="store_true")
+    parser.add_argument("--no-engine", action="store_true")
+    parser.add_argument("--no-reminders", action="store_true")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=PARTS,
+        help="run only this part (repeat for several); the others are skipped",
+    )
+    parser.add_argument("--reminders", type=int, default=10_000, help="due reminders to send")
+    parser.add_argument("--reminders-concurrency", type=int, default=4)
     args = parser.parse_args(argv)
+    run = {part: not getattr(args, f"no_{part}") for part in PARTS}
+    if args.only:
+        run = {part: part in args.only for part in PARTS}
+    # The seeded clinic is what the pages, the peer's sizes and the HTTP smoke read; the
+    # engine and the reminders bring their own data.
+    needs_seed = run["pages"] or run["http"]
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     sys.path.insert(0, str(ROOT))
@@ -88,17 +109,29 @@ def main(argv: list[str] | None = None) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     seed_info = None
-    if not args.no_seed:
+    if needs_seed and not args.no_seed:
         print("- seed (flushes the benchmark database)")
         call_command("flush", interactive=False, verbosity=0)
         seed_info = seed_clinic(patients=args.patients, seed=args.seed)
-    print("- pages (in-process WSGI)")
-    pages = harness.run_pages(repetitions=args.repetitions, warmup=args.warmup)
-    print("- rules engine")
-    engine_result = engine.run(count=args.engine_profiles)
-    reminder_result = reminders.run()
+    pages = {}
+    if run["pages"]:
+        print("- pages (in-process WSGI)")
+        pages = harness.run_pages(repetitions=args.repetitions, warmup=args.warmup)
+    engine_result = None
+    if run["engine"]:
+        print("- rules engine")
+        engine_result = engine.run(count=args.engine_profiles)
+    reminder_result = None
+    if run["reminders"]:
+        print("- reminders (real worker, real SMTP server)")
+        reminder_result = reminders.run(
+            count=args.reminders,
+            database_url=os.environ["DATABASE_URL"],
+            broker_url=settings.CELERY_BROKER_URL,
+            concurrency=args.reminders_concurrency,
+        )
     peer = None
-    if not args.no_peer:
+    if run["peer"]:
         print("- peer: django-appointment")
         peer = peer_compare.run(
             database_url=os.environ["DATABASE_URL"],
@@ -108,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             warmup=args.warmup,
         )
     http = None
-    if not args.no_http:
+    if run["http"]:
         print("- HTTP smoke (gunicorn + wrk)")
         http = http_smoke.run(
             seconds=args.http_seconds, saturation_seconds=args.http_saturation_seconds
@@ -135,11 +168,13 @@ def main(argv: list[str] | None = None) -> int:
             "repetitions": args.repetitions,
             "warmup": args.warmup,
             "seconds": None,
+            "parts": [part for part in PARTS if run[part]],
         },
         "seed": seed_info,
         **pages,
-        "engine": engine_result,
     }
+    if engine_result is not None:
+        result["engine"] = engine_result
     if reminder_result is not None:
         result["reminders"] = reminder_result
     if peer is not None:
@@ -148,17 +183,30 @@ def main(argv: list[str] | None = None) -> int:
         result["http"] = http
     result["meta"]["seconds"] = round(time.perf_counter() - started)
     stem = report.result_stem(result)
-    previous = report.previous_report(results_dir, args.patients, before=stem)
+    # Each part is compared with the latest earlier run that measured it (a run of one part
+    # alone is no baseline for the others).
+    previous = report.previous_report(results_dir, args.patients, before=stem, having="pages")
     result["previous"] = report.result_stem(previous) if previous else None
     result["regressions"] = report.compare(previous, result)
+    if reminder_result is not None:
+        before = report.previous_report(results_dir, args.patients, before=stem, having="reminders")
+        result["previous_reminders"] = report.result_stem(before) if before else None
+        result["regressions"] += report.compare_reminders(before, result)
     json_path, md_path = report.write(result, results_dir)
     print()
     print(md_path.read_text())
     print(f"Written: {os.path.relpath(json_path, ROOT)} and {os.path.relpath(md_path, ROOT)}")
 
     failures = [
-        p["key"] + " is over its query budget" for p in pages["pages"] if p.get("over_budget")
+        p["key"] + " is over its query budget"
+        for p in pages.get("pages", [])
+        if p.get("over_budget")
     ]
+    if reminder_result is not None and not reminder_result["exactly_once"]:
+        failures.append(
+            f"reminders: not exactly once ({reminder_result['duplicates']} duplicates, "
+            f"{reminder_result['lost']} lost, {reminder_result['unexpected']} unexpected)"
+        )
     if http and http.get("error"):
         failures.append("HTTP smoke: " + http["error"])
     elif http:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REGRESSION_THRESHOLD = 0.25
+GOAL_RSS = 200  # MB, QUALITY.md P "Memory"
 # Per-page ratios compared between runs (higher is worse).
 PAGE_RATIOS = ("x_bare", "x_bare_user")
 
@@ -20,14 +21,19 @@ def result_stem(report: dict) -> str:
     return f"bench-p{report['meta']['patients']}-{stamp}"
 
 
-def previous_report(results_dir: Path, patients: int, before: str | None = None) -> dict | None:
-    """The latest report of the same size (optionally older than the stem ``before``)."""
+def previous_report(
+    results_dir: Path, patients: int, before: str | None = None, having: str | None = None
+) -> dict | None:
+    """The latest report of the same size (optionally older than the stem ``before``, and
+    optionally only one that measured the part ``having``, e.g. "pages" or "reminders")."""
     candidates = sorted(Path(results_dir).glob(f"bench-p{patients}-*.json"))
     if before is not None:
         candidates = [c for c in candidates if c.stem < before]
-    if not candidates:
-        return None
-    return json.loads(candidates[-1].read_text())
+    for candidate in reversed(candidates):
+        report = json.loads(candidate.read_text())
+        if having is None or report.get(having):
+            return report
+    return None
 
 
 def _worse(old: float | None, new: float | None, threshold: float) -> bool:
@@ -61,6 +67,24 @@ def compare(previous: dict | None, current: dict, threshold: float = REGRESSION_
     # A throughput: worse when the time per profile grew by more than 25% (old/new > 1.25).
     if old_engine and new_engine and _worse(new_engine, old_engine, threshold):
         found.append(f"rules engine: {old_engine:,} -> {new_engine:,} profiles/s")
+    return found
+
+
+def compare_reminders(
+    previous: dict | None, current: dict, threshold: float = REGRESSION_THRESHOLD
+) -> list[str]:
+    """The reminder dispatch against ``previous``: its ratio to the raw ``send_mail`` rate
+    (measured side by side in each run) more than ``threshold`` worse, or exactly-once lost."""
+    new = current.get("reminders") or {}
+    old = (previous or {}).get("reminders") or {}
+    found = []
+    if old.get("ratio") and new.get("ratio") and _worse(new["ratio"], old["ratio"], threshold):
+        found.append(
+            f"reminders: ratio to send_mail {old['ratio']} -> {new['ratio']} "
+            f"({new['ratio'] / old['ratio'] - 1:.0%})"
+        )
+    if old.get("exactly_once") and new and not new.get("exactly_once"):
+        found.append("reminders: exactly-once delivery lost")
     return found
 
 
@@ -126,7 +150,16 @@ def to_markdown(report: dict) -> str:
             f"seeded in {seed['seconds']:.0f} s"
             + (f", peak memory {seed['peak_rss_mb']} MB" if "peak_rss_mb" in seed else "")
         )
-    out += ["", "## Pages", ""]
+    if report.get("pages"):
+        out += _pages_markdown(report)
+    else:
+        out += ["", "## Pages", "", "Not measured in this run."]
+    out += _rest_markdown(report)
+    return "\n".join(out) + "\n"
+
+
+def _pages_markdown(report: dict) -> list[str]:
+    out = ["", "## Pages", ""]
     refs = report["references"]
     out.append(
         "Floors: bare `HttpResponse` view "
@@ -207,6 +240,78 @@ def to_markdown(report: dict) -> str:
         "± is the spread of the per-round medians (coefficient of variation): on a busy "
         "shared machine a ratio moves that much between runs with no change to the code."
     )
+    return out
+
+
+def _reminders_markdown(r: dict) -> list[str]:
+    out = ["", "## Reminders (real worker, real SMTP server)", "", r["setup"], ""]
+    if r.get("seconds") is None:
+        out += [f"**Not every message arrived**: {r['received']:,} of {r['reminders']:,}.", ""]
+    rss = r.get("worker_rss") or {}
+    once = "yes" if r["exactly_once"] else "**NO**"
+    goal = "met" if r["meets_goal"] else "**missed**"
+    out += _table(
+        ["measure", "value"],
+        [
+            ["reminders dispatched and delivered", f"{r['reminders']:,} in {r['seconds']} s"],
+            [
+                "reminders/s (steady: 10th to 90th percentile of arrivals)",
+                f"{r['per_second']} ({r.get('steady_per_second')}); first message after "
+                f"{r.get('first_arrival_seconds')} s",
+            ],
+            [
+                "send_mail/s (one connection per message; half before, half after)",
+                f"{r['send_mail_per_second']} ({r['send_mail'].get('before_per_second')} "
+                f"before, {r['send_mail'].get('after_per_second')} after)",
+            ],
+            [
+                "ratio (goal ≥ {:.0%})".format(r["goal_ratio"]),
+                f"{r['ratio']} ({goal})" if r["ratio"] is not None else "—",
+            ],
+            [
+                "for reference: one connection for all, messages/s",
+                r["single_connection"]["per_second"],
+            ],
+            ["dispatcher runs (beat, every minute)", r["dispatch"]["runs"]],
+            [
+                "dispatcher's last batch began after",
+                f"{r['dispatch'].get('last_batch_after_seconds')} s",
+            ],
+            [
+                "CPU per message: worker (all processes) / send_mail loop",
+                f"{r.get('worker_cpu_ms_per_reminder')} ms / "
+                f"{r['send_mail'].get('cpu_ms_per_message')} ms",
+            ],
+            [
+                "received / unique Message-IDs / unique recipients",
+                f"{r['received']:,} / {r['unique_message_ids']:,} / {r['unique_recipients']:,}",
+            ],
+            [
+                "duplicates / lost / unexpected",
+                f"{r['duplicates']} / {r['lost']} / {r['unexpected']}",
+            ],
+            ["exactly once", once],
+            [
+                "outbox rows by status (retried)",
+                f"{r['outbox']['statuses']} ({r['outbox']['retried']})",
+            ],
+            [
+                f"worker RSS, largest process: start / peak / end (goal < {GOAL_RSS} MB)",
+                f"{rss.get('start_mb')} / {rss.get('peak_mb')} / {rss.get('end_mb')} MB"
+                + ("" if rss.get("meets_goal") else " **over**"),
+            ],
+            [
+                f"worker RSS, all {rss.get('processes')} processes: start / peak / end",
+                f"{rss.get('total_start_mb')} / {rss.get('total_peak_mb')} / "
+                f"{rss.get('total_end_mb')} MB",
+            ],
+        ],
+    )
+    return out
+
+
+def _rest_markdown(report: dict) -> list[str]:
+    out: list[str] = []
     engine = report.get("engine")
     if engine:
         out += ["", "## Rules engine", ""]
@@ -218,7 +323,7 @@ def to_markdown(report: dict) -> str:
         )
     reminders = report.get("reminders")
     if reminders:
-        out += ["", "## Reminders", "", "```", json.dumps(reminders, indent=2), "```"]
+        out += _reminders_markdown(reminders)
     peer = report.get("peer")
     if peer:
         out += ["", "## Peer: django-appointment", ""]
@@ -347,12 +452,14 @@ def to_markdown(report: dict) -> str:
                 )
     out += ["", "## Regressions against the previous run", ""]
     regressions = report.get("regressions")
-    if report.get("previous") is None:
+    compared = [s for s in (report.get("previous"), report.get("previous_reminders")) if s]
+    if not compared:
         out.append("No previous run of this size.")
     elif regressions:
         out += [f"- **{r}**" for r in regressions]
     else:
         out.append(
-            f"None (compared with {report['previous']}; threshold {REGRESSION_THRESHOLD:.0%})."
+            f"None (compared with {' and '.join(dict.fromkeys(compared))}; threshold "
+            f"{REGRESSION_THRESHOLD:.0%})."
         )
-    return "\n".join(out) + "\n"
+    return out

@@ -362,6 +362,9 @@ NOTIFY_OVERDUE_AFTER_SECONDS = env.int("NOTIFY_OVERDUE_AFTER_SECONDS", default=9
 # inside the task time limit); the rest goes out in the next minute's run.
 NOTIFY_DISPATCH_BATCH = env.int("NOTIFY_DISPATCH_BATCH", default=200)
 NOTIFY_DISPATCH_BUDGET_SECONDS = env.int("NOTIFY_DISPATCH_BUDGET_SECONDS", default=40)
+# The dispatcher hands its messages to the workers this many per task: one email connection
+# per batch (each message still claimed, sent and recorded on its own).
+NOTIFY_SEND_BATCH = env.int("NOTIFY_SEND_BATCH", default=20)
 # A reminder whose time had passed by more than this when it was scheduled (booked late) is
 # skipped rather than sent late.
 NOTIFY_REMINDER_LATE_GRACE_SECONDS = env.int("NOTIFY_REMINDER_LATE_GRACE_SECONDS", default=900)

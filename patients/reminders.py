@@ -203,6 +203,8 @@ def _kinds() -> list[ReminderKind]:
         "is_valid": appointment_still_on,
         "audience": appointment_audience,
         "expires": appointment_ends,
+        # What patient_audience reads: one query for a batch of appointments.
+        "related": ("patient__user", "patient__guardian"),
     }
     return [
         ReminderKind(

@@ -116,6 +116,7 @@ NUDGE = ReminderKind(
     is_valid=is_valid,
     audience=audience,
     render=render,
+    related=("plan__patient__user", "plan__patient__guardian"),
 )
 
 

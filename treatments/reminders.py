@@ -87,5 +87,6 @@ KINDS = [
         audience=home_session_audience,
         expires=home_session_expires,
         render=render_home_session,
+        related=("plan__patient__user", "plan__patient__guardian"),
     )
 ]

@@ -28,6 +28,7 @@ How an app plugs in (for example ``patients``; the functions are the app's own):
                     is_valid=reminders.appointment_still_on,  # (appointment, version) -> bool
                     audience=reminders.audience_for_appointment,  # -> Audience | None
                     render=reminders.render_consultation,  # (appointment, ctx) -> Rendered
+                    related=("patient__user", "patient__guardian"),  # what audience reads
                 )
             )
 
@@ -132,6 +133,10 @@ class ReminderKind:
     topic_label: str = ""  # how the preferences page names the topic (lazy translation)
     expires: Callable[[Any], dt.datetime | None] = _never  # not worth sending after this
     channels: tuple[str, ...] = (EMAIL, SMS)
+    # select_related paths of the target that the kind's functions read (e.g. the patient and
+    # their login behind an appointment): the dispatcher and the worker load a batch of
+    # targets with them in one query instead of a few per reminder.
+    related: tuple[str, ...] = ()
 
     @property
     def opt_out_key(self) -> str:

@@ -17,6 +17,7 @@ Delivery guarantees (QUALITY.md R2–R9):
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
 import socket
@@ -28,8 +29,16 @@ from billiard.exceptions import SoftTimeLimitExceeded
 from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F, Q
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    transaction,
+)
+from django.db import connection as db_connection
+from django.db.models import CharField, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone, translation
 
 from . import reminders as kinds
@@ -61,10 +70,18 @@ class PermanentSendError(Exception):
     """The message can never be delivered as it is (bad address, refused content)."""
 
 
+class TransientReply(ConnectionError):
+    """The SMTP server answered 4xx for this message: try it again later; the connection itself
+    is fine (the next message of a batch goes on it)."""
+
+
 @dataclass(frozen=True)
 class SendResult:
     outcome: str  # "sent", "retry", "failed", "cancelled", "not_claimed"
     retry_in: float | None = None
+    # A transient failure of the connection itself (not a 4xx reply to this message): a batch
+    # stops there and hands its other messages back to the queue one by one.
+    connection_lost: bool = False
 
 
 # === The outbox ============================================================================
@@ -131,6 +148,25 @@ def message_enqueue(*, message_id: int, countdown: float | None = None) -> bool:
     return True
 
 
+def messages_enqueue(*, message_ids: list[int]) -> int:
+    """Hand messages to the workers in batches of ``NOTIFY_SEND_BATCH`` (one task, one SMTP
+    connection per batch). Never raises: what the broker did not take is left to the sweep.
+    Returns how many messages were handed over."""
+    from .tasks import send_messages
+
+    size = max(1, settings.NOTIFY_SEND_BATCH)
+    handed = 0
+    for start in range(0, len(message_ids), size):
+        chunk = list(message_ids[start : start + size])
+        try:
+            send_messages.apply_async(args=[chunk])
+        except Exception:  # any broker/transport failure; the rows stay pending (R8)
+            logger.warning("outbox: could not enqueue %s messages; the sweep will", len(chunk))
+            continue
+        handed += len(chunk)
+    return handed
+
+
 def _record(message_id: int, number: int, outcome: str, error: str = "") -> None:
     MessageAttempt.objects.create(
         message_id=message_id, number=number, outcome=outcome, error=error[:2000]
@@ -142,13 +178,36 @@ def _backoff(attempt: int) -> float:
     return min(base * (2 ** max(attempt - 1, 0)), settings.NOTIFY_RETRY_BACKOFF_MAX_SECONDS)
 
 
-def message_claim(*, message_id: int) -> Message | None:
+def message_claim(*, message_id: int, sent_before: Message | None = None) -> Message | None:
     """Atomically move a due pending message to "sending"; None if someone else has it.
 
     A retry task may run a moment before its row is due (the broker's countdown and the
     database clock round differently): it still claims within ``CLAIM_EARLY_TOLERANCE``
-    rather than leaving the message to the next sweep."""
+    rather than leaving the message to the next sweep.
+
+    ``sent_before``: the message a batch sent just before this one, marked sent (and its
+    attempt recorded) in the same statement — one commit per message instead of two."""
     now = timezone.now()
+    if db_connection.vendor == "postgresql":
+        # The same conditional UPDATE, returning the claimed row: one round trip, not two.
+        claim = [
+            Message.Status.SENDING,
+            now,
+            now,
+            message_id,
+            Message.Status.PENDING,
+            now + CLAIM_EARLY_TOLERANCE,
+        ]
+        if sent_before is None:
+            rows = Message.objects.raw(_sql(_CLAIM_SQL), claim)
+        else:
+            rows = Message.objects.raw(
+                _sql(_SENT_THEN_CLAIM_SQL), _sent_params(sent_before, now) + claim
+            )
+        claimed_rows = list(rows)
+        return claimed_rows[0] if claimed_rows else None
+    if sent_before is not None:
+        _mark_sent(sent_before)
     claimed = Message.objects.filter(
         pk=message_id,
         status=Message.Status.PENDING,
@@ -164,8 +223,15 @@ def message_claim(*, message_id: int) -> Message | None:
     return Message.objects.get(pk=message_id)
 
 
-def message_content(message: Message) -> Rendered:
-    """The message's subject and bodies: stored, or rendered now by its renderer."""
+def message_content(message: Message, preloaded: dict | None = None) -> Rendered:
+    """The message's subject and bodies: stored, or rendered now by its renderer.
+    ``preloaded`` (from ``_preload_reminders``) saves a batch the per-message queries of
+    reminder messages."""
+    if message.renderer == REMINDER_RENDERER and preloaded is not None:
+        reminder_id = message.render_params.get("reminder")
+        if reminder_id in preloaded["reminders"]:
+            reminder = preloaded["reminders"][reminder_id]
+            return _render_reminder(reminder, preloaded["targets"].get(reminder_id))
     if message.renderer:
         return get_renderer(message.renderer)(message.render_params, message.recipient)
     return Rendered(
@@ -192,10 +258,12 @@ def message_build_email(message: Message, content: Rendered) -> EmailMultiAltern
     return email
 
 
-def _deliver_email(message: Message, content: Rendered) -> None:
+def _deliver_email(message: Message, content: Rendered, connection=None) -> None:
     email = message_build_email(message, content)
-    email.connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    email.connection = connection or get_connection(timeout=settings.EMAIL_TIMEOUT)
     try:
+        if connection is not None:
+            connection.open()  # a batch's connection: opened once, kept open (no-op then)
         email.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = sorted({code for code, _ in exc.recipients.values()})
@@ -208,11 +276,11 @@ def _deliver_email(message: Message, content: Rendered) -> None:
             else exc.smtp_error
         )
         if 400 <= exc.smtp_code < 500:
-            raise ConnectionError(f"SMTP {exc.smtp_code}: {reply}") from exc
+            raise TransientReply(f"SMTP {exc.smtp_code}: {reply}") from exc
         raise PermanentSendError(f"SMTP {exc.smtp_code}: {reply}") from exc
 
 
-def _deliver_sms(message: Message, content: Rendered) -> None:
+def _deliver_sms(message: Message, content: Rendered, connection=None) -> None:
     try:
         to = sms.phone_normalize(message.recipient)
     except sms.InvalidPhoneNumber as exc:
@@ -240,17 +308,28 @@ def _finish(message: Message, *, status: str, error: str, outcome: str, note: st
         )
 
 
-def message_send(*, message_id: int) -> SendResult:
-    """Claim and send one message, recording the attempt. Safe to call any number of times."""
+def message_send(*, message_id: int, connection=None, preloaded: dict | None = None) -> SendResult:
+    """Claim and send one message, recording the attempt. Safe to call any number of times.
+
+    ``connection``: an email connection a batch keeps open across its messages; ``preloaded``:
+    the batch's reminders and their targets (``_preload_reminders``)."""
     message = message_claim(message_id=message_id)
     if message is None:
         return SendResult("not_claimed")
+    return _send_claimed(message, connection=connection, preloaded=preloaded)
+
+
+def _send_claimed(
+    message: Message, *, connection=None, preloaded: dict | None = None, mark_sent: bool = True
+) -> SendResult:
+    """Send a claimed message and record the outcome. With ``mark_sent=False`` a success is
+    left for the caller to mark (a batch does it with the next claim)."""
     try:
-        content = message_content(message)
+        content = message_content(message, preloaded)
         deliver = CHANNELS.get(message.channel)
         if deliver is None:
             raise PermanentSendError(f"no delivery configured for channel {message.channel!r}")
-        deliver(message, content)
+        deliver(message, content, connection)
     except TargetGone as exc:
         _finish(
             message,
@@ -294,7 +373,9 @@ def message_send(*, message_id: int) -> SendResult:
         )
         _record(message.pk, message.attempts, MessageAttempt.Outcome.TRANSIENT, error)
         logger.warning("outbox: message %s attempt %s: %s", message.pk, message.attempts, error)
-        return SendResult("retry", retry_in=delay)
+        return SendResult(
+            "retry", retry_in=delay, connection_lost=not isinstance(exc, TransientReply)
+        )
     except Exception as exc:  # a bug (in a renderer, say): retrying would not help; staff see it
         logger.exception("outbox: message %s could not be sent", message.pk)
         _finish(
@@ -304,12 +385,124 @@ def message_send(*, message_id: int) -> SendResult:
             outcome=MessageAttempt.Outcome.PERMANENT,
         )
         return SendResult("failed")
+    if mark_sent:
+        _mark_sent(message)
+    return SendResult("sent")
+
+
+def _mark_sent(message: Message) -> None:
+    """The message is sent and its attempt recorded (on PostgreSQL in one statement, so a
+    batch pays one round trip per message for it)."""
     now = timezone.now()
+    if db_connection.vendor == "postgresql":
+        with db_connection.cursor() as cursor:
+            cursor.execute(_sql(_SENT_SQL), _sent_params(message, now))
+        return
     Message.objects.filter(pk=message.pk).update(
         status=Message.Status.SENT, sent_at=now, last_error="", updated_at=now
     )
     _record(message.pk, message.attempts, MessageAttempt.Outcome.SENT)
-    return SendResult("sent")
+
+
+def _sent_params(message: Message, now: datetime) -> list:
+    return [
+        Message.Status.SENT,
+        now,
+        now,
+        message.pk,
+        message.attempts,
+        now,
+        MessageAttempt.Outcome.SENT,
+    ]
+
+
+@functools.cache
+def _sql(template: str) -> str:
+    message = Message._meta
+    qn = db_connection.ops.quote_name
+    return template.format(
+        message=qn(message.db_table),
+        attempt=qn(MessageAttempt._meta.db_table),
+        columns=", ".join(qn(f.column) for f in message.concrete_fields),
+    )
+
+
+# Claim (see message_claim): the row comes back with the claim, read by Message.objects.raw.
+_CLAIM_SQL = (
+    "UPDATE {message} SET status = %s, claimed_at = %s, attempts = attempts + 1, "
+    "updated_at = %s WHERE id = %s AND status = %s AND next_attempt_at <= %s "
+    "RETURNING {columns}"
+)
+# Sent: the row's status and its attempt log, in one statement.
+_SENT_CTE = (
+    "WITH sent AS (UPDATE {message} SET status = %s, sent_at = %s, last_error = '', "
+    "updated_at = %s WHERE id = %s RETURNING id), "
+    "logged AS (INSERT INTO {attempt} (message_id, number, at, outcome, error) "
+    "SELECT id, %s, %s, %s, '' FROM sent) "
+)
+_SENT_SQL = _SENT_CTE + "SELECT 1"
+# A batch: the previous message marked sent and the next one claimed, in one statement.
+_SENT_THEN_CLAIM_SQL = _SENT_CTE + _CLAIM_SQL
+
+
+def messages_send(*, message_ids: list[int]) -> dict[int, SendResult]:
+    """Send a batch of messages over ONE email connection, each exactly as ``message_send``
+    sends it: claimed on its own just before it goes (so a worker that dies leaves at most the
+    one message in flight "sending", as with one task per message), marked sent and its
+    attempt recorded right after the server accepted it — in the same statement as the claim
+    of the next message (one commit per message). The reminders of the batch and their
+    targets are read up front in a few queries instead of a few per message.
+
+    A connection-level failure (timeout, refused, dropped) ends the batch: that message is
+    retried as usual, the rest go back to the queue one by one. The batch also stops after
+    half the task's soft time limit and re-queues the rest."""
+    started = time.monotonic()
+    budget = settings.CELERY_TASK_SOFT_TIME_LIMIT / 2
+    preloaded = _preload_reminders(message_ids)
+    results: dict[int, SendResult] = {}
+    rest: list[int] = []
+    mail_connection = get_connection(timeout=settings.EMAIL_TIMEOUT)
+    unmarked: Message | None = None  # sent; marked with the next claim (or at the end)
+    try:
+        for index, message_id in enumerate(message_ids):
+            if time.monotonic() - started > budget:
+                rest = list(message_ids[index:])
+                break
+            message = message_claim(message_id=message_id, sent_before=unmarked)
+            unmarked = None
+            if message is None:
+                results[message_id] = SendResult("not_claimed")
+                continue
+            result = _send_claimed(
+                message, connection=mail_connection, preloaded=preloaded, mark_sent=False
+            )
+            results[message_id] = result
+            if result.outcome == "sent":
+                unmarked = message
+            if result.connection_lost:
+                rest = list(message_ids[index + 1 :])
+                break
+    finally:
+        if unmarked is not None:
+            _mark_sent(unmarked)
+        try:
+            mail_connection.close()
+        except Exception:  # a dead connection: nothing to close
+            logger.debug("outbox: closing the batch's email connection failed", exc_info=True)
+    for message_id in rest:
+        message_enqueue(message_id=message_id)
+    return results
+
+
+def _preload_reminders(message_ids: list[int]) -> dict:
+    """The reminders behind the reminder messages among ``message_ids``, and their targets
+    (one query per target model, with the kind's ``related`` rows)."""
+    params = Message.objects.filter(pk__in=message_ids, renderer=REMINDER_RENDERER).values_list(
+        "render_params", flat=True
+    )
+    reminder_ids = [p.get("reminder") for p in params if isinstance(p, dict) and p.get("reminder")]
+    reminders = Reminder.objects.in_bulk(reminder_ids) if reminder_ids else {}
+    return {"reminders": reminders, "targets": _load_targets(list(reminders.values()))}
 
 
 def _stuck_cutoff(now: datetime) -> datetime:
@@ -530,12 +723,54 @@ def reminders_cancel(
     )
 
 
+def _related(kind_name: str) -> tuple[str, ...]:
+    try:
+        return tuple(kinds.get_kind(kind_name).related)
+    except kinds.UnknownKind:
+        return ()
+
+
 def _load_target(reminder: Reminder):
     try:
         model = apps.get_model(reminder.target_label)
     except LookupError:
         return None
-    return model._default_manager.filter(pk=reminder.target_id).first()
+    rows = model._default_manager.all()
+    related = _related(reminder.kind)
+    if related:
+        rows = rows.select_related(*related)
+    return rows.filter(pk=reminder.target_id).first()
+
+
+def _load_targets(reminders: list[Reminder]) -> dict[int, object]:
+    """``{reminder.pk: target}`` for every reminder whose target still exists: one query per
+    target model and set of related rows its kinds read (``ReminderKind.related``)."""
+    wanted: dict[tuple[str, tuple[str, ...]], set] = {}
+    for reminder in reminders:
+        key = (reminder.target_label, _related(reminder.kind))
+        wanted.setdefault(key, set()).add(reminder.target_id)
+    found: dict[tuple[str, str], object] = {}
+    for (label, related), ids in wanted.items():
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        pks = []
+        for value in ids:
+            try:
+                pks.append(model._meta.pk.to_python(value))
+            except Exception:  # not a valid key of that model: no such target
+                continue
+        rows = model._default_manager.all()
+        if related:
+            rows = rows.select_related(*related)
+        for target in rows.filter(pk__in=pks):
+            found[(label, str(target.pk))] = target
+    return {
+        r.pk: found[(r.target_label, r.target_id)]
+        for r in reminders
+        if (r.target_label, r.target_id) in found
+    }
 
 
 @dataclass
@@ -578,12 +813,17 @@ def _dispatch_one(reminder: Reminder, now: datetime) -> str:
     return "sent"
 
 
-def _decide(reminder: Reminder, now: datetime) -> _Outcome:
+_LOAD = object()
+
+
+def _decide(reminder: Reminder, now: datetime, target=_LOAD) -> _Outcome:
+    """What to do with a claimed row. ``target``: already loaded (None: gone), or loaded here."""
     try:
         kind = kinds.get_kind(reminder.kind)
     except kinds.UnknownKind as exc:
         return _Outcome(Reminder.Status.FAILED, str(exc))
-    target = _load_target(reminder)
+    if target is _LOAD:
+        target = _load_target(reminder)
     if target is None or not kind.is_valid(target, reminder.target_version):
         return _Outcome(Reminder.Status.CANCELLED, "what it announced changed or was cancelled")
     expires = kind.expires(target)
@@ -622,8 +862,12 @@ def reminders_dispatch(*, batch: int | None = None, now: datetime | None = None)
     dispatchers at once split the work instead of doubling it (R3); each row is decided,
     queued under the idempotency key ``reminder:<id>`` and marked in the same transaction, so
     a dispatcher killed half-way leaves its rows pending for the next run, and a retried run
-    never makes a second message. Stops after ``NOTIFY_DISPATCH_BUDGET_SECONDS``: the rest
-    waits for the next minute."""
+    never makes a second message. A batch is decided in Python on targets read in one query
+    per model and written with a few bulk statements; the messages go to the workers after
+    commit in batches (``messages_enqueue``). Should the database refuse a bulk write (a value
+    too long, say), the batch is done again row by row, each in a savepoint of its own, so one
+    bad row fails alone. Stops after ``NOTIFY_DISPATCH_BUDGET_SECONDS``: the rest waits for
+    the next minute."""
     batch = batch or settings.NOTIFY_DISPATCH_BATCH
     started = time.monotonic()
     counts: dict[str, int] = {}
@@ -635,26 +879,115 @@ def reminders_dispatch(*, batch: int | None = None, now: datetime | None = None)
                 .filter(status=Reminder.Status.PENDING, due_at__lte=tick)
                 .order_by("due_at", "pk")[:batch]
             )
-            for reminder in claimed:
-                try:
-                    with transaction.atomic():  # a broken kind spoils its own row only
-                        result = _dispatch_one(reminder, tick)
-                except (OperationalError, InterfaceError):
-                    raise  # the database is gone: the whole batch waits for the next run
-                except Exception as exc:
-                    logger.exception("reminders: dispatching reminder %s failed", reminder.pk)
-                    Reminder.objects.filter(pk=reminder.pk).update(
-                        status=Reminder.Status.FAILED,
-                        reason=f"{type(exc).__name__}: {exc}"[:255],
-                        updated_at=tick,
-                    )
-                    result = "failed"
-                counts[result] = counts.get(result, 0) + 1
+            try:
+                with transaction.atomic():
+                    results, queued = _dispatch_batch(claimed, tick)
+            except (OperationalError, InterfaceError):
+                raise  # the database is gone: the whole batch waits for the next run
+            except DatabaseError:
+                logger.warning("reminders: a bulk write was refused; dispatching row by row")
+                results, queued = _dispatch_rows(claimed, tick), []
+            if queued:
+                transaction.on_commit(lambda ids=queued: messages_enqueue(message_ids=ids))
+        for result in results:
+            counts[result] = counts.get(result, 0) + 1
         if len(claimed) < batch:
             break
         if time.monotonic() - started > settings.NOTIFY_DISPATCH_BUDGET_SECONDS:
             break
     return counts
+
+
+def _dispatch_batch(claimed: list[Reminder], tick: datetime) -> tuple[list[str], list[int]]:
+    """Decide and write a claimed batch in bulk; returns the outcome of each row and the ids
+    of the messages created (to enqueue after commit)."""
+    targets = _load_targets(claimed)
+    results: list[str] = []
+    closed: dict[tuple[str, str], list[int]] = {}
+    to_send: list[Reminder] = []
+    for reminder in claimed:
+        try:
+            outcome = _decide(reminder, tick, targets.get(reminder.pk))
+        except Exception as exc:  # a broken kind spoils its own row only
+            logger.exception("reminders: dispatching reminder %s failed", reminder.pk)
+            outcome = _Outcome(Reminder.Status.FAILED, f"{type(exc).__name__}: {exc}")
+        if outcome.status == Reminder.Status.PENDING:  # postponed past quiet hours
+            Reminder.objects.filter(pk=reminder.pk).update(
+                due_at=outcome.due_at, reason=outcome.reason, updated_at=tick
+            )
+            results.append("postponed")
+        elif outcome.status != Reminder.Status.SENT:
+            closed.setdefault((outcome.status, outcome.reason[:255]), []).append(reminder.pk)
+            results.append(outcome.status)
+        else:
+            to_send.append(reminder)
+            results.append("sent")
+    for (status, reason), pks in closed.items():
+        Reminder.objects.filter(pk__in=pks).update(status=status, reason=reason, updated_at=tick)
+    return results, _queue_reminder_messages(to_send, tick)
+
+
+def _queue_reminder_messages(reminders: list[Reminder], tick: datetime) -> list[int]:
+    """One outbox row per reminder (idempotency key ``reminder:<id>``: a row already there is
+    reused, never doubled), and the reminders marked as handed over. Returns the ids of the
+    messages created here."""
+    if not reminders:
+        return []
+    by_key = {f"reminder:{r.pk}": r for r in reminders}
+    mine = Message.objects.filter(purpose=REMINDER_PURPOSE, idempotency_key__in=list(by_key))
+    existing = set(mine.values_list("idempotency_key", flat=True))
+    Message.objects.bulk_create(
+        [
+            Message(
+                purpose=REMINDER_PURPOSE,
+                idempotency_key=key,
+                channel=r.channel,
+                recipient=r.recipient,
+                renderer=REMINDER_RENDERER,
+                render_params={"reminder": r.pk},
+            )
+            for key, r in by_key.items()
+            if key not in existing
+        ],
+        ignore_conflicts=True,  # a concurrent twin won the race: the same message
+    )
+    ids = dict(mine.values_list("idempotency_key", "pk"))
+    # One UPDATE for the batch: each row points at its message (found by its key, through the
+    # unique index) and takes the address it goes to.
+    message = Message.objects.filter(
+        purpose=REMINDER_PURPOSE,
+        idempotency_key=Concat(Value("reminder:"), Cast(OuterRef("pk"), CharField())),
+    )
+    Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
+        status=Reminder.Status.SENT,
+        message=Subquery(message.values("pk")[:1]),
+        recipient=Subquery(message.values("recipient")[:1]),
+        dispatched_at=tick,
+        reason="",
+        updated_at=tick,
+    )
+    return [ids[key] for key in by_key if key not in existing]
+
+
+def _dispatch_rows(claimed: list[Reminder], tick: datetime) -> list[str]:
+    """The batch row by row, each in a savepoint: a row the database refuses fails alone."""
+    results = []
+    for reminder in claimed:
+        try:
+            with transaction.atomic():
+                result = _dispatch_one(reminder, tick)
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            logger.exception("reminders: dispatching reminder %s failed", reminder.pk)
+            Reminder.objects.filter(pk=reminder.pk).update(
+                status=Reminder.Status.FAILED,
+                reason=f"{type(exc).__name__}: {exc}"[:255],
+                updated_at=tick,
+            )
+            result = "failed"
+        results.append(result)
+    return results
 
 
 def reminder_context(*, reminder_kind, target, channel: str) -> kinds.ReminderContext | None:
@@ -692,11 +1025,18 @@ def render_reminder_message(params: dict, recipient: str) -> Rendered:
     reminder = Reminder.objects.filter(pk=params.get("reminder")).first()
     if reminder is None:
         raise TargetGone("the reminder no longer exists")
+    return _render_reminder(reminder, _LOAD)
+
+
+def _render_reminder(reminder: Reminder, target) -> Rendered:
+    """Render a reminder's message if its target still holds (``target``: loaded already,
+    None when gone, or ``_LOAD`` to load it here)."""
     try:
         kind = kinds.get_kind(reminder.kind)
     except kinds.UnknownKind as exc:
         raise TargetGone(str(exc)) from exc
-    target = _load_target(reminder)
+    if target is _LOAD:
+        target = _load_target(reminder)
     if target is None or not kind.is_valid(target, reminder.target_version):
         raise TargetGone("what it announced changed or was cancelled")
     expires = kind.expires(target)

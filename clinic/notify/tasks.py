@@ -14,6 +14,17 @@ def send_message(message_id: int) -> str:
     return result.outcome
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_messages(message_ids: list[int]) -> dict:
+    """A batch of messages over one email connection (what the reminder dispatcher queues)."""
+    counts: dict[str, int] = {}
+    for message_id, result in services.messages_send(message_ids=message_ids).items():
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        if result.retry_in is not None:
+            services.message_enqueue(message_id=message_id, countdown=result.retry_in)
+    return counts
+
+
 @shared_task(ignore_result=True)
 def outbox_sweep() -> dict:
     return services.outbox_sweep()
