@@ -9,6 +9,7 @@ import re
 import pytest
 import time_machine
 from django.core import signing
+from django.urls import reverse
 
 from clinic.logging import ScrubTokensFilter
 from clinic.notify import reminders as kinds
@@ -175,6 +176,35 @@ def test_quiet_hours_that_outlast_the_appointment_skip_the_reminder(booking_worl
     appt = book(booking_world, local_time(WEDNESDAY, 9, 30))
     assert rows(appt, kind="consultation-2h")[0].status == "skipped"
     assert rows(appt, kind="consultation-24h")[0].status == "pending"
+
+
+def test_quiet_hours_hold_emails_and_text_messages_alike_and_the_pages_say_so(
+    client, patient_client, booking_world, frozen_now
+):
+    Patient.objects.filter(pk=booking_world.patient.pk).update(
+        reminder_channel="both", phone="+14155550123"
+    )
+    booking_world.patient.refresh_from_db()
+    appt = book(booking_world, local_time(WEDNESDAY, 11, 30))  # 2 h before: 09:30
+    # The patient then makes 09:00-10:00 quiet: at dispatch both channels wait until 10:00.
+    Patient.objects.filter(pk=booking_world.patient.pk).update(
+        quiet_hours_start=dt.time(9), quiet_hours_end=dt.time(10)
+    )
+    due = local_time(WEDNESDAY, 9, 30) + dt.timedelta(seconds=30)
+    with time_machine.travel(due, tick=False):
+        reminders_dispatch()
+    held = rows(appt, kind="consultation-2h")
+    assert [(r.channel, r.status, r.due_at) for r in held] == [
+        ("email", "pending", local_time(WEDNESDAY, 10)),
+        ("sms", "pending", local_time(WEDNESDAY, 10)),
+    ]
+    # So the help text of both preference pages names both channels.
+    for html in (
+        client.get(manage_path(booking_world.patient)).content.decode(),
+        patient_client.get(reverse("patients:profile")).content.decode(),
+    ):
+        assert "No reminders between these times, by email or text message" in html
+        assert "No text messages between these times" not in html
 
 
 def test_24h_before_is_exact_across_the_dst_change(booking_world):
