@@ -242,9 +242,11 @@ def _per_area(data: Summary, sessions, extras, screen_hdss: dict) -> None:
             for c in data.checkins
             if area in c.scores
         ]
-        # Baseline: the last check-in on or before the first session done, else the screen.
-        before = [r for r in rows if first_done is None or r[0] <= first_done]
-        if before and first_done is not None:
+        # Baseline: the last check-in on or before the first session done (any check-in so
+        # far while none is done yet: treatment has not started), else the screen's score.
+        # The chart, its table and the "At the start" line all show this one value.
+        before = [r for r in rows if r[0] <= (first_done or data.today)]
+        if before:
             baseline, baseline_day, source = before[-1][1], before[-1][0], "checkin"
         else:
             baseline, baseline_day, source = screen_hdss.get(area), data.start_day, "screen"

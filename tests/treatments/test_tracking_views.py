@@ -304,6 +304,35 @@ def test_the_chart_draws_the_known_history(patient_client, started):
     assert re.search(r"<td>\d+ \w+ \d{4}</td><td>2</td><td>7</td>", page)
 
 
+def test_a_check_in_on_the_start_day_is_the_baseline_everywhere(
+    patient_client, specialist_client, specialist_user, started
+):
+    # The screen said HDSS 3; at the consultation the day the plan started the specialist
+    # recorded 2, and no session is done yet. The chart, its table, the "At the start" line
+    # and the specialist's summary all start from that 2.
+    start = past_sessions(started)[0].day
+    checkin_record(
+        user=specialist_user,
+        patient_id=started.pk,
+        scores={"palmar": 2},
+        source="consultation",
+        day=start,
+    )
+    page = patient_client.get(f"/treatment/{started.pk}/progress/").content.decode()
+    points = re.findall(r'class="hdss-point"[^>]*data-day="([\d-]+)" data-value="(\d)"', page)
+    assert points == [(start.isoformat(), "2")]
+    assert "At the start: HDSS 2" in page and "At the start: HDSS 3" not in page
+    table = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    assert re.findall(r"<tr><td>[^<]+</td><td>(\d)</td>", table) == ["2"]
+    assert "questionnaire (start)" not in table
+    chart = specialist_client.get(f"/specialist/patients/{started.pk}/").content.decode()
+    assert "start 2" in chart and "start 3" not in chart
+    # Once sessions are done, the baseline stays that check-in (on or before the first one).
+    log_all(started)
+    page = patient_client.get(f"/treatment/{started.pk}/progress/").content.decode()
+    assert "At the start: HDSS 2" in page
+
+
 def test_the_specialist_sees_adherence_and_check_ins_on_the_chart(specialist_client, started):
     log_all(started, skip=(0,))
     checkin_record(user=started.user, patient_id=started.pk, scores={"palmar": 2})
