@@ -85,6 +85,28 @@ def test_my_treatment_lists_sessions_to_log_and_done_as_planned_takes_two_taps(
     )
 
 
+def test_a_session_logged_today_is_no_longer_coming_up(patient_client, screened, home_plan):
+    import time_machine
+
+    from tests.treatments.tracking_support import evening, session_on
+
+    with time_machine.travel(evening(0), tick=False):
+        page = patient_client.get("/treatment/").content.decode()
+        assert upcoming_days(page)[:2] == ["Mon 2 Mar", "Wed 4 Mar"]
+        session_log_create(
+            user=screened.user,
+            patient_id=screened.pk,
+            planned_session_id=session_on(home_plan, 0).pk,
+            as_planned=True,
+        )
+        page = patient_client.get("/treatment/").content.decode()
+    assert upcoming_days(page)[0] == "Wed 4 Mar"  # Monday's is logged: done, not coming up
+
+
+def upcoming_days(page: str) -> list[str]:
+    return re.findall(r'class="upcoming-when"><strong>([^<]+)</strong>', page)
+
+
 def test_logging_with_details_and_skipping(patient_client, started):
     a, b = past_sessions(started)[:2]
     patient_client.post(
