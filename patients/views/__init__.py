@@ -1,8 +1,10 @@
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from clinic.accounts.permissions import patient_required
 
+from .. import home_steps
 from ._common import clinic_time
 
 
@@ -15,10 +17,13 @@ def patient_home(request):
     from .booking import pending_booking
 
     own = next((row for row in intake_overview(request.user) if row["is_self"]), None)
+    profile = own["patient"] if own else None
     context = {
+        # With an active plan the steps lead to "My treatment" (the treatments app's provider).
+        "plan_steps": home_steps.steps_for(profile, now=timezone.now()),
         "intake_row": own,
         "upcoming": my_appointments(request.user)["upcoming"][:3],
         "pending_booking": pending_booking(request),
-        "profile": own["patient"] if own else None,
+        "profile": profile,
     }
     return render(request, "patients/home.html", context)
