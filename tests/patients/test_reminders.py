@@ -474,6 +474,48 @@ def test_the_demo_has_reminders_due_soon():
     assert {"consultation-24h", "treatment-visit-24h", "home-session"} <= kinds
 
 
+def _liams_due_soon(now):
+    liam = Patient.objects.get(user__email="liam@demo.clinic.example")
+    return Reminder.objects.filter(
+        person_id=str(liam.pk), due_at__gt=now, due_at__lte=now + dt.timedelta(minutes=20)
+    )
+
+
+# 01:00, 07:00 and 15:00 in Los Angeles (the demo patients' zone): night, the end of the
+# default quiet hours, and day.
+@pytest.mark.parametrize("utc_hour", [9, 15, 23])
+def test_the_demos_reminders_due_soon_are_sent_whatever_the_hour(utc_hour):
+    from django.core.management import call_command
+
+    start = dt.datetime(2026, 11, 24, utc_hour, 7, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        call_command("demo_data")
+    soon = list(_liams_due_soon(start))
+    assert len(soon) == 2
+    with time_machine.travel(max(r.due_at for r in soon) + dt.timedelta(seconds=30), tick=False):
+        reminders_dispatch()
+    assert sorted(_liams_due_soon(start).values_list("channel", "status")) == [
+        ("email", "sent"),
+        ("sms", "sent"),
+    ]
+
+
+def test_running_the_demo_again_the_next_day_brings_new_reminders_due_soon():
+    from django.core.management import call_command
+
+    first = dt.datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    with time_machine.travel(first, tick=False):
+        call_command("demo_data")
+    next_day = first + dt.timedelta(days=1)
+    with time_machine.travel(next_day, tick=False):
+        call_command("demo_data")
+        call_command("demo_data")  # still idempotent within the day
+    assert sorted(_liams_due_soon(next_day).values_list("kind", "channel")) == [
+        ("consultation-2h", "email"),
+        ("consultation-2h", "sms"),
+    ]
+
+
 def test_choosing_sms_on_the_profile_page_adds_sms_rows_too(booking_world, frozen_now):
     from patients.services.profile import patient_profile_update
 
