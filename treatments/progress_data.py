@@ -242,10 +242,11 @@ def _per_area(data: Summary, sessions, extras, screen_hdss: dict) -> None:
             for c in data.checkins
             if area in c.scores
         ]
-        # Baseline: the last check-in on or before the first session done (any check-in so
-        # far while none is done yet: treatment has not started), else the screen's score.
-        # The chart, its table and the "At the start" line all show this one value.
-        before = [r for r in rows if r[0] <= (first_done or data.today)]
+        # Baseline: the last check-in on or before the first session done (on or before the
+        # plan's start while none is done, or for an area without logged sessions), else the
+        # screen's score. The chart, its table and the "At the start" line show this value.
+        start = first_done or data.start_day or data.today
+        before = [r for r in rows if r[0] <= start]
         if before:
             baseline, baseline_day, source = before[-1][1], before[-1][0], "checkin"
         else:

@@ -355,6 +355,19 @@ def test_a_check_in_on_the_start_day_is_the_baseline_everywhere(
     assert "At the start: HDSS 2" in page
 
 
+def test_a_check_in_after_the_start_is_not_the_baseline(patient_client, started):
+    # No session done yet and a check-in (2) a few days after the plan started: the start is
+    # still the screen's 3, drawn at the start day, listed first in the table.
+    start = past_sessions(started)[0].day
+    checkin_record(user=started.user, patient_id=started.pk, scores={"palmar": 2})
+    page = patient_client.get(f"/treatment/{started.pk}/progress/").content.decode()
+    points = re.findall(r'class="hdss-point"[^>]*data-day="([\d-]+)" data-value="(\d)"', page)
+    assert points[0] == (start.isoformat(), "3") and points[-1][1] == "2"
+    assert "At the start: HDSS 3" in page
+    table = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    assert re.findall(r"<tr><td>[^<]+</td><td>(\d)</td>", table) == ["3", "2"]
+
+
 def test_the_specialist_sees_adherence_and_check_ins_on_the_chart(specialist_client, started):
     log_all(started, skip=(0,))
     checkin_record(user=started.user, patient_id=started.pk, scores={"palmar": 2})
