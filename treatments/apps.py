@@ -39,9 +39,9 @@ class TreatmentsConfig(AppConfig):
         # The patient's home: what to do next once a plan is active.
         from patients import home_steps
 
-        from .home import plan_steps
+        from .home import PROVIDER
 
-        home_steps.register(plan_steps)
+        home_steps.register(PROVIDER)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         # ... or rather at their dashboard of patients needing attention (issue 7).

@@ -1,48 +1,86 @@
 """The patient's home once a treatment plan is active: what to do next (registered with
-``patients.home_steps``). Two queries: the active plan with the progress snapshot, and the plan's
-sessions from a week ago to the next few weeks."""
+``patients.home_steps``). No query of its own: ``annotate`` adds subqueries (keyed on the
+patient) to the home's query of the people the user answers for, and ``steps`` reads them.
+"Today" is the clinic's, as on "My treatment"."""
 
 import datetime
 
-from django.db.models import Min
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from patients.home_steps import Step
+from patients.home_steps import Provider, Step
 from patients.models import AppointmentStatus
 
 from . import progress
-from .models import Plan, PlannedSession, Progress, Setting
+from .models import Plan, PlanItem, PlannedSession, Progress, Setting
 from .progress_data import LOGGABLE_DAYS
-from .services.sessions import patient_today, patient_zone
+from .services.sessions import patient_zone
 
-AHEAD_DAYS = 28  # how far to look for the next session
+DONE_VISIT = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
 
 
-def plan_steps(patient, *, now: datetime.datetime) -> list[Step] | None:
-    plan = (
-        Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
-        .select_related("patient__progress")
-        .annotate(start_day=Min("current_version__items__start_date"))
-        .first()
+def annotate(people, *, today: datetime.date):
+    patient = OuterRef("pk")
+    sessions = PlannedSession.objects.filter(
+        plan__patient=patient,
+        plan__status=Plan.Status.ACTIVE,
+        status=PlannedSession.Status.PLANNED,
+        kind=PlannedSession.Kind.SESSION,
     )
-    if plan is None:
-        return None
-    today = patient_today(patient, now)
-    sessions = list(
-        PlannedSession.objects.filter(
-            plan=plan,
-            status=PlannedSession.Status.PLANNED,
-            kind=PlannedSession.Kind.SESSION,
+    home = sessions.filter(setting=Setting.HOME)
+    todays = home.filter(day=today).order_by("starts_at", "pk")
+    earlier = (
+        home.filter(
             day__gte=today - datetime.timedelta(days=LOGGABLE_DAYS),
-            day__lte=today + datetime.timedelta(days=AHEAD_DAYS),
+            day__lt=today,
+            log__isnull=True,
         )
-        .select_related("log", "appointment")
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    coming = (
+        sessions.filter(log__isnull=True)
+        .filter(Q(day__gt=today) | (Q(day=today) & ~Q(setting=Setting.HOME)))
+        .exclude(appointment__status__in=DONE_VISIT)
+        .annotate(at=Coalesce("appointment__start", "starts_at"))
         .order_by("day", "starts_at", "pk")
     )
-    steps = [
+    start = (
+        PlanItem.objects.filter(
+            version__plan__patient=patient,
+            version__plan__current_version_id=OuterRef("hs_version"),
+        )
+        .order_by("start_date")
+        .values("start_date")
+    )
+    snapshot = Progress.objects.filter(patient=patient)
+    active = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
+    return people.annotate(
+        hs_plan=Subquery(active.values("pk")[:1]),
+        hs_version=Subquery(active.values("current_version")[:1]),
+    ).annotate(
+        hs_start=Subquery(start[:1]),
+        hs_today=Subquery(todays.values("pk")[:1]),
+        hs_today_logged=Exists(todays.filter(log__isnull=False)),
+        hs_earlier=Subquery(earlier[:1]),
+        hs_next_day=Subquery(coming.values("day")[:1]),
+        hs_next_setting=Subquery(coming.values("setting")[:1]),
+        hs_next_at=Subquery(coming.values("at")[:1]),
+        hs_snapshot=Exists(snapshot),
+        hs_checkin_due_on=Subquery(snapshot.values("checkin_due_on")[:1]),
+    )
+
+
+def steps(patient, *, today: datetime.date) -> list[Step] | None:
+    if getattr(patient, "hs_plan", None) is None:
+        return None
+    out = [
         Step(
             text=_("Your treatment plan is ready."),
             url=reverse("treatments:my_treatment"),
@@ -50,9 +88,9 @@ def plan_steps(patient, *, now: datetime.datetime) -> list[Step] | None:
             done=True,
         )
     ]
-    steps += _session_steps(sessions, today=today, patient=patient)
-    if _checkin_due(plan, today=today):
-        steps.append(
+    out += _session_steps(patient)
+    if _checkin_due(patient, today=today):
+        out.append(
             Step(
                 text=_("Time for your two-weekly check-in."),
                 url=reverse("treatments:checkin", args=[patient.pk]),
@@ -60,90 +98,67 @@ def plan_steps(patient, *, now: datetime.datetime) -> list[Step] | None:
                 urgent=True,
             )
         )
-    steps.append(
+    out.append(
         Step(
             text=_("Follow how your sweating changes."),
             url=reverse("treatments:progress", args=[patient.pk]),
             link=_("See my progress"),
         )
     )
-    return steps
+    return out
 
 
-def _logged(session) -> bool:
-    try:
-        return session.log is not None
-    except PlannedSession.log.RelatedObjectDoesNotExist:
-        return False
-
-
-def _visit_done(session) -> bool:
-    appointment = session.appointment
-    return appointment is not None and appointment.status in (
-        AppointmentStatus.COMPLETED,
-        AppointmentStatus.NO_SHOW,
-    )
-
-
-def _session_steps(sessions, *, today, patient) -> list[Step]:
-    home = [s for s in sessions if s.setting == Setting.HOME]
-    todays = next((s for s in home if s.day == today), None)
-    earlier = [s for s in home if s.day < today and not _logged(s)]
-    steps = []
-    if todays is not None and _logged(todays):
-        steps.append(Step(text=_("Today's session is logged. Well done!"), done=True))
-    elif todays is not None:
-        steps.append(
+def _session_steps(patient) -> list[Step]:
+    out = []
+    if patient.hs_today is not None and patient.hs_today_logged:
+        out.append(Step(text=_("Today's session is logged. Well done!"), done=True))
+    elif patient.hs_today is not None:
+        out.append(
             Step(
                 text=_("After today's session at home, tell us how it went."),
-                url=reverse("treatments:log_session", args=[todays.pk]),
+                url=reverse("treatments:log_session", args=[patient.hs_today]),
                 link=_("Log today's session"),
                 urgent=True,
             )
         )
-    if earlier:
-        steps.append(
+    if patient.hs_earlier:
+        out.append(
             Step(
                 text=ngettext(
                     "%(n)s earlier session is waiting to be logged.",
                     "%(n)s earlier sessions are waiting to be logged.",
-                    len(earlier),
+                    patient.hs_earlier,
                 )
-                % {"n": len(earlier)},
+                % {"n": patient.hs_earlier},
                 url=reverse("treatments:my_treatment") + f"#log-{patient.pk}",
                 link=_("Log them"),
             )
         )
-    upcoming = [
-        s
-        for s in sessions
-        if (s.day > today or (s.day == today and s.setting != Setting.HOME))
-        and not _logged(s)
-        and not _visit_done(s)
-    ]
-    if upcoming and (todays is None or _logged(todays)):
-        nxt = upcoming[0]
-        when = nxt.actual_start
-        day = formats.date_format(nxt.day, "l j F")
-        if nxt.setting == Setting.HOME:
+    waiting_today = patient.hs_today is not None and not patient.hs_today_logged
+    if patient.hs_next_day is not None and not waiting_today:
+        day = formats.date_format(patient.hs_next_day, "l j F")
+        if patient.hs_next_setting == Setting.HOME:
             text = _("Your next session at home: %(day)s.") % {"day": day}
-        elif when is not None:
-            local = timezone.localtime(when, patient_zone(patient))
+        elif patient.hs_next_at is not None:
+            local = timezone.localtime(patient.hs_next_at, patient_zone(patient))
             text = _("Your next session at the clinic: %(day)s at %(time)s.") % {
                 "day": formats.date_format(local.date(), "l j F"),
                 "time": formats.time_format(local.time(), "H:i"),
             }
         else:
             text = _("Your next session at the clinic: %(day)s.") % {"day": day}
-        steps.append(Step(text=text))
-    return steps
+        out.append(Step(text=text))
+    return out
 
 
-def _checkin_due(plan, *, today) -> bool:
+def _checkin_due(patient, *, today) -> bool:
     """As on "My treatment": the snapshot's due day, or two weeks after the start before the
     first snapshot is written."""
-    try:
-        due_on = plan.patient.progress.checkin_due_on
-    except Progress.DoesNotExist:
-        due_on = progress.checkin_due_on(last_checkin=None, start=plan.start_day)
+    if patient.hs_snapshot:
+        due_on = patient.hs_checkin_due_on
+    else:
+        due_on = progress.checkin_due_on(last_checkin=None, start=patient.hs_start)
     return due_on is not None and due_on <= today
+
+
+PROVIDER = Provider(annotate=annotate, steps=steps)

@@ -1,5 +1,4 @@
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from clinic.accounts.permissions import patient_required
@@ -14,13 +13,19 @@ from ._common import clinic_time
 def patient_home(request):
     from ..selectors.booking import my_appointments
     from ..selectors.intake import intake_overview
+    from ..services.intake import clinic_today
     from .booking import pending_booking
 
-    own = next((row for row in intake_overview(request.user) if row["is_self"]), None)
+    # With an active plan the steps lead to "My treatment" (the treatments app's provider adds
+    # what it needs to the query of the people, so the home's query count stays the same).
+    today = clinic_today()
+    rows = intake_overview(
+        request.user, annotate=lambda people: home_steps.annotate(people, today=today)
+    )
+    own = next((row for row in rows if row["is_self"]), None)
     profile = own["patient"] if own else None
     context = {
-        # With an active plan the steps lead to "My treatment" (the treatments app's provider).
-        "plan_steps": home_steps.steps_for(profile, now=timezone.now()),
+        "plan_steps": home_steps.steps_for(profile, today=today),
         "intake_row": own,
         "upcoming": my_appointments(request.user)["upcoming"][:3],
         "pending_booking": pending_booking(request),

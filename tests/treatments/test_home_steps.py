@@ -79,8 +79,7 @@ def test_the_home_query_count_does_not_grow_with_the_plan(
             as_planned=True,
             now=evening(offset),
         )
-    # session, user, permissions; the people I answer for, their intakes, their screens, the
-    # upcoming appointments; the active plan with its progress snapshot and start day, and
-    # its sessions from a week ago to four weeks ahead.
-    with time_machine.travel(evening(17), tick=False), django_assert_num_queries(9):
+    # session, user, permissions; the people I answer for (with their plan's next steps as
+    # subqueries), their intakes, their screens, the upcoming appointments: the home's budget.
+    with time_machine.travel(evening(17), tick=False), django_assert_num_queries(7):
         patient_client.get(reverse("patients:home"))
