@@ -84,7 +84,7 @@ def steps(patient, *, today: datetime.date) -> list[Step] | None:
         Step(
             text=_("Your treatment plan is ready."),
             url=reverse("treatments:my_treatment"),
-            link=_("See what to do and when"),
+            link=_("My treatment"),
             done=True,
         )
     ]
