@@ -5,7 +5,7 @@ label here, so a new code in the engine cannot reach a page unlabelled.
 """
 
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import ngettext, pgettext_lazy
 
 AREA_LABELS = {
     "palmar": _("Hands (palms)"),
@@ -251,3 +251,12 @@ def flag_field(code: str) -> str | None:
         return "skin"
     entry = FLAG_LABELS.get(code)
     return entry[0] if entry else None
+
+
+# Counts in a treatment tried ("12 sessions, 4 weeks"): plural-aware, 1 is "1 session".
+def sessions_text(n: int) -> str:
+    return ngettext("%(n)s session", "%(n)s sessions", n) % {"n": n}
+
+
+def weeks_text(n: int) -> str:
+    return ngettext("%(n)s week", "%(n)s weeks", n) % {"n": n}

@@ -22,6 +22,7 @@ unsure, so they can ask and correct the screen:
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from treatments.rules import AREAS
 
@@ -35,6 +36,7 @@ from .forms.intake import (
     StepForm,
     tried_entries,
 )
+from .labels import sessions_text, weeks_text
 
 STEPS: dict[str, type[StepForm]] = {form.name: form for form in STEP_FORMS}
 STEP_NAMES: tuple[str, ...] = tuple(STEPS)
@@ -126,7 +128,11 @@ def answer_rows(step: str, answers: dict, *, age: int | None) -> list[dict]:
         text = _answer_text(form_field, value)
         if name == "duration_amount" and value is not None:
             unit = saved.get("duration_unit")
-            text = f"{value} {_('years') if unit == 'years' else _('months')}"
+            text = (
+                ngettext("%(n)s year", "%(n)s years", value)
+                if unit == "years"
+                else ngettext("%(n)s month", "%(n)s months", value)
+            ) % {"n": value}
         if name == "onset_age" and saved.get("onset_age_estimated"):
             text = _("%(age)s (a guess)") % {"age": value}
         rows.append({"name": name, "label": form_field.label, "text": text})
@@ -136,9 +142,9 @@ def answer_rows(step: str, answers: dict, *, age: int | None) -> list[dict]:
 def _tried_answer_text(entry: dict) -> str:
     parts = [str(labels.OUTCOME_LABELS[entry["outcome"]])]
     if "sessions" in entry:
-        parts.append(_("%(n)s sessions") % {"n": entry["sessions"]})
+        parts.append(sessions_text(entry["sessions"]))
     if "weeks" in entry:
-        parts.append(_("%(n)s weeks") % {"n": entry["weeks"]})
+        parts.append(weeks_text(entry["weeks"]))
     if "area" in entry:
         parts.append(str(labels.AREA_LABELS[entry["area"]]))
     return ", ".join(parts)

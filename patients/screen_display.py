@@ -5,7 +5,7 @@ for each fired rule its id and the clinician's explanation. Patient pages only e
 engine's plain-language summary (``patient_summary``), translated here.
 """
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from treatments.rules import RULES_BY_ID, patient_summary
@@ -70,7 +70,9 @@ def profile_value_text(field: str, value) -> str:
         return "; ".join(tried_text(entry) for entry in value) or gettext("none")
     if field == "duration_months":
         years, months = divmod(value, 12)
-        return gettext("%(n)s months (%(y)s y %(m)s m)") % {"n": value, "y": years, "m": months}
+        return ngettext(
+            "%(n)s month (%(y)s y %(m)s m)", "%(n)s months (%(y)s y %(m)s m)", value
+        ) % {"n": value, "y": years, "m": months}
     if isinstance(value, list):
         names = _CODE_LABELS.get(field, {})
         return ", ".join(f"{names.get(c, c)} [{c}]" for c in value) or gettext("none")
@@ -80,9 +82,9 @@ def profile_value_text(field: str, value) -> str:
 def tried_text(entry: dict) -> str:
     parts = [str(labels.OUTCOME_LABELS.get(entry["outcome"], entry["outcome"]))]
     if "sessions" in entry:
-        parts.append(gettext("%(n)s sessions") % {"n": entry["sessions"]})
+        parts.append(labels.sessions_text(entry["sessions"]))
     if "weeks" in entry:
-        parts.append(gettext("%(n)s weeks") % {"n": entry["weeks"]})
+        parts.append(labels.weeks_text(entry["weeks"]))
     if "area" in entry:
         parts.append(str(labels.AREA_LABELS.get(entry["area"], entry["area"])))
     name = labels.TREATMENT_SHORT.get(entry["treatment"], entry["treatment"])

@@ -36,6 +36,12 @@ class TreatmentsConfig(AppConfig):
 
         for kind in (*reminders.KINDS, NUDGE):
             register_kind(kind)
+        # The patient's home: what to do next once a plan is active.
+        from patients import home_steps
+
+        from .home import PROVIDER
+
+        home_steps.register(PROVIDER)
         # Specialists start at their patient list (before the calendar, which they also see).
         views.HOME_BY_PERMISSION.insert(0, ("accounts.assign_plans", "treatments:patients"))
         # ... or rather at their dashboard of patients needing attention (issue 7).

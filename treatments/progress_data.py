@@ -242,9 +242,12 @@ def _per_area(data: Summary, sessions, extras, screen_hdss: dict) -> None:
             for c in data.checkins
             if area in c.scores
         ]
-        # Baseline: the last check-in on or before the first session done, else the screen.
-        before = [r for r in rows if first_done is None or r[0] <= first_done]
-        if before and first_done is not None:
+        # Baseline: the last check-in on or before the first session done (on or before the
+        # plan's start while none is done, or for an area without logged sessions), else the
+        # screen's score. The chart, its table and the "At the start" line show this value.
+        start = first_done or data.start_day or data.today
+        before = [r for r in rows if r[0] <= start]
+        if before:
             baseline, baseline_day, source = before[-1][1], before[-1][0], "checkin"
         else:
             baseline, baseline_day, source = screen_hdss.get(area), data.start_day, "screen"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
-from patients.models import Patient, Screen
+from patients.models import AppointmentStatus, Patient, Screen
 
 from .models import (
     CalendarFeed,
@@ -18,6 +18,7 @@ from .models import (
 
 UPCOMING_ON_CHART = 10
 UPCOMING_FOR_PATIENT = 12
+DONE_VISIT_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
 
 
 def specialist_patients(*, query: str = "", scope: str = "", user=None) -> QuerySet[Patient]:
@@ -172,10 +173,16 @@ def my_treatment(user, *, today: datetime.date) -> list[dict]:
         items.setdefault(item.version_id, []).append(item)
     upcoming: dict[int, list] = {}
     if plans:
+        # Coming up = still to do: a home session already logged, or a clinic visit already
+        # attended (or missed), is behind the patient even when it was today.
         sessions = (
             PlannedSession.objects.filter(
-                plan__in=plans, status=PlannedSession.Status.PLANNED, day__gte=today
+                plan__in=plans,
+                status=PlannedSession.Status.PLANNED,
+                day__gte=today,
+                log__isnull=True,
             )
+            .exclude(appointment__status__in=DONE_VISIT_STATUSES)
             .select_related("item", "appointment")
             .order_by("plan_id", "day", "starts_at", "pk")
         )

@@ -98,7 +98,10 @@ class ProfileForm(forms.ModelForm):
         labels = {"legal_name": _("Full legal name")}
         help_texts = {
             "preferred_name": _("What should we call you?"),
-            "quiet_hours_start": _("No text messages between these times."),
+            "quiet_hours_start": _(
+                "No reminders between these times, by email or text message: they wait until "
+                "these hours end."
+            ),
         }
 
     def __init__(self, *args, **kwargs):

@@ -29,7 +29,10 @@ class ReminderPreferencesForm(forms.Form):
     quiet_hours_end = forms.TimeField(
         label=_("until"),
         widget=TimeInput(),
-        help_text=_("Nothing is sent in these hours: a reminder waits until they end."),
+        help_text=_(
+            "No reminders between these times, by email or text message: they wait until "
+            "these hours end."
+        ),
     )
     time_zone = forms.ChoiceField(label=_("My time zone"), choices=time_zone_choices)
 

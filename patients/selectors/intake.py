@@ -12,10 +12,14 @@ def patients_for_user(user) -> QuerySet[Patient]:
     return Patient.objects.filter(Q(user=user) | Q(guardian=user))
 
 
-def intake_overview(user) -> list[dict]:
+def intake_overview(user, *, annotate=None) -> list[dict]:
     """One row per person the user answers for: the patient, their latest intake and its
-    current screen (three queries whatever the number of people)."""
-    patients = patients_for_user(user).prefetch_related(
+    current screen (three queries whatever the number of people). ``annotate`` may add
+    columns to the people's query (the home's next steps, see ``home_steps``)."""
+    people = patients_for_user(user)
+    if annotate is not None:
+        people = annotate(people)
+    patients = people.prefetch_related(
         Prefetch("intakes", queryset=Intake.objects.order_by("-created_at", "-pk")),
         Prefetch(
             "screens",

@@ -549,7 +549,12 @@ def test_specialist_journey(page, clinic_servers, clinic, live_site):
     hands.get_by_role("radio", name=re.compile("^Iontophoresis")).check()
     expect(hands.get_by_text("(required for this choice)")).to_be_visible()
     page.get_by_role("button", name="Next: details").click()
-    expect(page.get_by_text(re.compile("A written clinical reason is required"))).to_be_visible()
+    # On the reason box, and in the summary at the top (a link to that box).
+    hands = group(page, "Hands (palms)")
+    expect(hands.get_by_text(re.compile("A written clinical reason is required"))).to_be_visible()
+    expect(page.locator(".error-summary").get_by_role("link")).to_contain_text(
+        "A written clinical reason is required"
+    )
     checks.check("plan-reason-required", docs=True)
     group(page, "Hands (palms)").get_by_label("Clinical reason").fill(
         "Pacemaker is TENS-safe per cardiology letter; supervised trial agreed."

@@ -29,8 +29,8 @@ def test_patient_home_query_count_is_fixed(
     for i in range(dependants):
         PatientFactory(user=None, guardian=patient.user, legal_name=f"Child {i}", phone="")
     # session, user, the user's permissions (one query: roles and permission checks);
-    # the page (budget 4): the people I answer for, their intakes, their current screens,
-    # the upcoming appointments.
+    # the page (budget 4): the people I answer for (with their plan's next steps, as
+    # subqueries: home_steps), their intakes, their current screens, the upcoming appointments.
     with django_assert_num_queries(7):
         patient_client.get(reverse("patients:home"))
 

@@ -9,6 +9,7 @@ import re
 import pytest
 import time_machine
 from django.core import signing
+from django.urls import reverse
 
 from clinic.logging import ScrubTokensFilter
 from clinic.notify import reminders as kinds
@@ -175,6 +176,35 @@ def test_quiet_hours_that_outlast_the_appointment_skip_the_reminder(booking_worl
     appt = book(booking_world, local_time(WEDNESDAY, 9, 30))
     assert rows(appt, kind="consultation-2h")[0].status == "skipped"
     assert rows(appt, kind="consultation-24h")[0].status == "pending"
+
+
+def test_quiet_hours_hold_emails_and_text_messages_alike_and_the_pages_say_so(
+    client, patient_client, booking_world, frozen_now
+):
+    Patient.objects.filter(pk=booking_world.patient.pk).update(
+        reminder_channel="both", phone="+14155550123"
+    )
+    booking_world.patient.refresh_from_db()
+    appt = book(booking_world, local_time(WEDNESDAY, 11, 30))  # 2 h before: 09:30
+    # The patient then makes 09:00-10:00 quiet: at dispatch both channels wait until 10:00.
+    Patient.objects.filter(pk=booking_world.patient.pk).update(
+        quiet_hours_start=dt.time(9), quiet_hours_end=dt.time(10)
+    )
+    due = local_time(WEDNESDAY, 9, 30) + dt.timedelta(seconds=30)
+    with time_machine.travel(due, tick=False):
+        reminders_dispatch()
+    held = rows(appt, kind="consultation-2h")
+    assert [(r.channel, r.status, r.due_at) for r in held] == [
+        ("email", "pending", local_time(WEDNESDAY, 10)),
+        ("sms", "pending", local_time(WEDNESDAY, 10)),
+    ]
+    # So the help text of both preference pages names both channels.
+    for html in (
+        client.get(manage_path(booking_world.patient)).content.decode(),
+        patient_client.get(reverse("patients:profile")).content.decode(),
+    ):
+        assert "No reminders between these times, by email or text message" in html
+        assert "No text messages between these times" not in html
 
 
 def test_24h_before_is_exact_across_the_dst_change(booking_world):
@@ -442,6 +472,48 @@ def test_the_demo_has_reminders_due_soon():
     # The other demo bookings and plans have theirs too.
     kinds = set(Reminder.objects.values_list("kind", flat=True))
     assert {"consultation-24h", "treatment-visit-24h", "home-session"} <= kinds
+
+
+def _liams_due_soon(now):
+    liam = Patient.objects.get(user__email="liam@demo.clinic.example")
+    return Reminder.objects.filter(
+        person_id=str(liam.pk), due_at__gt=now, due_at__lte=now + dt.timedelta(minutes=20)
+    )
+
+
+# 01:00, 07:00 and 15:00 in Los Angeles (the demo patients' zone): night, the end of the
+# default quiet hours, and day.
+@pytest.mark.parametrize("utc_hour", [9, 15, 23])
+def test_the_demos_reminders_due_soon_are_sent_whatever_the_hour(utc_hour):
+    from django.core.management import call_command
+
+    start = dt.datetime(2026, 11, 24, utc_hour, 7, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        call_command("demo_data")
+    soon = list(_liams_due_soon(start))
+    assert len(soon) == 2
+    with time_machine.travel(max(r.due_at for r in soon) + dt.timedelta(seconds=30), tick=False):
+        reminders_dispatch()
+    assert sorted(_liams_due_soon(start).values_list("channel", "status")) == [
+        ("email", "sent"),
+        ("sms", "sent"),
+    ]
+
+
+def test_running_the_demo_again_the_next_day_brings_new_reminders_due_soon():
+    from django.core.management import call_command
+
+    first = dt.datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    with time_machine.travel(first, tick=False):
+        call_command("demo_data")
+    next_day = first + dt.timedelta(days=1)
+    with time_machine.travel(next_day, tick=False):
+        call_command("demo_data")
+        call_command("demo_data")  # still idempotent within the day
+    assert sorted(_liams_due_soon(next_day).values_list("kind", "channel")) == [
+        ("consultation-2h", "email"),
+        ("consultation-2h", "sms"),
+    ]
 
 
 def test_choosing_sms_on_the_profile_page_adds_sms_rows_too(booking_world, frozen_now):

@@ -632,6 +632,25 @@ def test_my_treatment_shows_the_visit_times(patient_client, screened, specialist
     assert "we will arrange the time with you" not in html.split("Check-up")[0]
 
 
+def test_a_visit_already_attended_today_is_not_coming_up(
+    patient_client, screened, specialist_user, dana
+):
+    import re
+
+    import time_machine
+
+    plan = assign(screened, specialist_user, [clinic()])
+    today = sessions(plan, status="planned")[0]
+    assert today.day == MONDAY
+    with time_machine.travel(at(MONDAY, 11), tick=False):
+        Appointment.objects.filter(pk=today.appointment_id).update(
+            status=AppointmentStatus.COMPLETED
+        )
+        html = patient_client.get("/treatment/").content.decode()
+    days = re.findall(r'class="upcoming-when"><strong>([^<]+)</strong>', html)
+    assert days and days[0] == "Wed 4 Mar"
+
+
 def test_the_demo_has_an_in_clinic_plan_with_booked_visits():
     from django.core.management import call_command
 

@@ -85,6 +85,28 @@ def test_my_treatment_lists_sessions_to_log_and_done_as_planned_takes_two_taps(
     )
 
 
+def test_a_session_logged_today_is_no_longer_coming_up(patient_client, screened, home_plan):
+    import time_machine
+
+    from tests.treatments.tracking_support import evening, session_on
+
+    with time_machine.travel(evening(0), tick=False):
+        page = patient_client.get("/treatment/").content.decode()
+        assert upcoming_days(page)[:2] == ["Mon 2 Mar", "Wed 4 Mar"]
+        session_log_create(
+            user=screened.user,
+            patient_id=screened.pk,
+            planned_session_id=session_on(home_plan, 0).pk,
+            as_planned=True,
+        )
+        page = patient_client.get("/treatment/").content.decode()
+    assert upcoming_days(page)[0] == "Wed 4 Mar"  # Monday's is logged: done, not coming up
+
+
+def upcoming_days(page: str) -> list[str]:
+    return re.findall(r'class="upcoming-when"><strong>([^<]+)</strong>', page)
+
+
 def test_logging_with_details_and_skipping(patient_client, started):
     a, b = past_sessions(started)[:2]
     patient_client.post(
@@ -302,6 +324,48 @@ def test_the_chart_draws_the_known_history(patient_client, started):
     # The text alternative: a table of the same values, and the SVG is labelled.
     assert "<table" in page and "<caption" in page and 'role="img"' in page
     assert re.search(r"<td>\d+ \w+ \d{4}</td><td>2</td><td>7</td>", page)
+
+
+def test_a_check_in_on_the_start_day_is_the_baseline_everywhere(
+    patient_client, specialist_client, specialist_user, started
+):
+    # The screen said HDSS 3; at the consultation the day the plan started the specialist
+    # recorded 2, and no session is done yet. The chart, its table, the "At the start" line
+    # and the specialist's summary all start from that 2.
+    start = past_sessions(started)[0].day
+    checkin_record(
+        user=specialist_user,
+        patient_id=started.pk,
+        scores={"palmar": 2},
+        source="consultation",
+        day=start,
+    )
+    page = patient_client.get(f"/treatment/{started.pk}/progress/").content.decode()
+    points = re.findall(r'class="hdss-point"[^>]*data-day="([\d-]+)" data-value="(\d)"', page)
+    assert points == [(start.isoformat(), "2")]
+    assert "At the start: HDSS 2" in page and "At the start: HDSS 3" not in page
+    table = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    assert re.findall(r"<tr><td>[^<]+</td><td>(\d)</td>", table) == ["2"]
+    assert "questionnaire (start)" not in table
+    chart = specialist_client.get(f"/specialist/patients/{started.pk}/").content.decode()
+    assert "start 2" in chart and "start 3" not in chart
+    # Once sessions are done, the baseline stays that check-in (on or before the first one).
+    log_all(started)
+    page = patient_client.get(f"/treatment/{started.pk}/progress/").content.decode()
+    assert "At the start: HDSS 2" in page
+
+
+def test_a_check_in_after_the_start_is_not_the_baseline(patient_client, started):
+    # No session done yet and a check-in (2) a few days after the plan started: the start is
+    # still the screen's 3, drawn at the start day, listed first in the table.
+    start = past_sessions(started)[0].day
+    checkin_record(user=started.user, patient_id=started.pk, scores={"palmar": 2})
+    page = patient_client.get(f"/treatment/{started.pk}/progress/").content.decode()
+    points = re.findall(r'class="hdss-point"[^>]*data-day="([\d-]+)" data-value="(\d)"', page)
+    assert points[0] == (start.isoformat(), "3") and points[-1][1] == "2"
+    assert "At the start: HDSS 3" in page
+    table = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    assert re.findall(r"<tr><td>[^<]+</td><td>(\d)</td>", table) == ["3", "2"]
 
 
 def test_the_specialist_sees_adherence_and_check_ins_on_the_chart(specialist_client, started):

@@ -175,6 +175,58 @@ def test_an_excluded_choice_without_a_reason_is_refused_on_the_page(specialist_c
     assert response.status_code == 302
 
 
+def summary_links(html: str) -> list[tuple[str, str]]:
+    box = re.search(r'<div class="alert alert-danger error-summary".*?</div>', html, re.S)
+    assert box, "no error summary at the top of the form"
+    return re.findall(r'<a class="alert-link" href="(#[^"]+)">([^<]+)</a>', box.group(0))
+
+
+def test_a_missing_override_reason_is_on_the_field_and_linked_from_the_top(
+    specialist_client, patient
+):
+    make_screen(patient, areas={"palmar": 3}, electronic_implants=["pacemaker"])
+    html = specialist_client.post(
+        chart_url(patient) + "plan/", {"palmar-treatment": "iontophoresis"}
+    ).content.decode()
+    [(href, text)] = summary_links(html)
+    assert href == "#id_palmar-reason"
+    assert "Clinical reason: A written clinical reason is required" in text
+    # ... and on the field itself, described by its message.
+    assert 'aria-describedby="id_palmar-reason-error"' in html
+    assert re.search(r'id="id_palmar-reason-error">A written clinical reason is required', html)
+    assert html.index("error-summary") < html.index('id="area-palmar"')
+
+
+def test_a_missing_change_reason_is_on_the_field_and_linked_from_the_top(
+    specialist_client, with_plan
+):
+    url = chart_url(with_plan)
+    specialist_client.post(
+        url + "plan/", {"palmar-treatment": "iontophoresis", "plantar-treatment": "none"}
+    )
+    today = datetime.date.today()
+    html = specialist_client.post(
+        url + "plan/details/",
+        {
+            "item0-setting": "home",
+            "item0-session_minutes": "",  # and no "reason"
+            "item0-current_ma": "15",
+            "item0-sessions_per_week": "3",
+            "item0-weekdays": ["0", "2", "4"],
+            "item0-initial_weeks": "4",
+            "item0-maintenance_interval_weeks": "2",
+            "item0-start_date": today.isoformat(),
+            "item0-water": "tap_baking_soda",
+            "item0-review_date": (today + datetime.timedelta(weeks=4)).isoformat(),
+        },
+    ).content.decode()
+    links = dict(summary_links(html))
+    assert links["#id_reason"].startswith("Why the plan changes: This field is required")
+    assert links["#id_item0-session_minutes"].startswith("Hands")
+    assert 'id="id_reason"' in html and html.count("This field is required") >= 3
+    assert PlanVersion.objects.count() == 1
+
+
 def test_details_first_sends_back_to_the_choice(specialist_client, screened):
     response = specialist_client.get(chart_url(screened) + "plan/details/")
     assert response.status_code == 302 and response.url.endswith("/plan/")

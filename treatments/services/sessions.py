@@ -50,6 +50,11 @@ def _zone(patient) -> str:
         return settings.CLINIC_TIME_ZONE
 
 
+def patient_zone(patient) -> zoneinfo.ZoneInfo:
+    """The patient's own time zone (the clinic's when unset or unknown)."""
+    return zoneinfo.ZoneInfo(_zone(patient))
+
+
 def patient_today(patient, now=None) -> datetime.date:
     """Today in the patient's own time zone."""
     now = now or timezone.now()

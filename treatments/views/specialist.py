@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import clinician_required, permission_required
 from clinic.audit.services import access_record, access_record_many
+from clinic.form_errors import error_links
 from patients.labels import AREA_LABELS, TREATMENT_SHORT
 from patients.models import Patient, Screen
 from patients.screen_display import result_view
@@ -221,9 +222,11 @@ def plan_choose_page(request, patient_id):
                 else f"{key}-reason"
             )
             form.add_error(field, message)
-    elif request.method == "POST":
-        messages.error(request, _("Please check the choices marked below."))
     options = _options_view(screen.result)
+    # Each problem at the top, linked to its field (the area's options or its reason box).
+    error_summary = error_links(
+        form, anchors={f"{area}-treatment": f"area-{area}" for area in form.areas}
+    )
     context.update(
         {
             "form": form,
@@ -238,6 +241,7 @@ def plan_choose_page(request, patient_id):
             ],
             "result": result_view(screen.result),
             "workup": workup,
+            "error_summary": error_summary,
         }
     )
     return render(request, "treatments/specialist/plan_choose.html", context)
@@ -385,7 +389,7 @@ def plan_details_page(request, patient_id):
         request, patient=patient, screen=screen, plan=plan, draft=draft, clinicians=clinicians
     )
     reason_form = ChangeReasonForm(data=request.POST or None) if plan else None
-    errors: list[str] = []
+    errors: list[dict] = []
     if request.method == "POST":
         valid = all([r["form"].is_valid() for r in rows]) and (
             reason_form is None or reason_form.is_valid()
@@ -409,7 +413,7 @@ def plan_details_page(request, patient_id):
                         user=request.user,
                     )
             except PlanError as exc:
-                errors = exc.messages
+                errors = [{"text": m, "href": ""} for m in exc.messages]
             else:
                 request.session.pop(_draft_key(patient.pk), None)
                 messages.success(
@@ -420,7 +424,10 @@ def plan_details_page(request, patient_id):
                 )
                 return redirect("treatments:calendar", patient_id=patient.pk)
         else:
-            errors = [_("Please check the values marked below.")]
+            # Every field's problem at the top, linked to the field that shows it too.
+            for r in rows:
+                errors += error_links(r["form"], prefix=f"{r['areas']} · {r['label']} · ")
+            errors += error_links(reason_form)
     return render(
         request,
         "treatments/specialist/plan_details.html",
@@ -429,7 +436,7 @@ def plan_details_page(request, patient_id):
             "plan": plan,
             "rows": rows,
             "reason_form": reason_form,
-            "errors": errors,
+            "error_summary": errors,
             "screen": screen,
             "clinicians": clinicians if any(r["needs"] == "iontophoresis" for r in rows) else [],
             "extra": VISIT_EXTRA_MINUTES,
