@@ -235,8 +235,10 @@ def _pages_markdown(report: dict) -> list[str]:
     )
     out.append("")
     out.append(
-        "Queries are counted exactly (CaptureQueriesContext, BEGIN/COMMIT included); "
-        '"beyond session/user" subtracts the logged-in bare view of the same role. '
+        "Queries are counted exactly (CaptureQueriesContext), every statement sent; "
+        '"beyond session/user" counts the statements that read or write data beyond those of '
+        "the logged-in bare view of the same role (a POST's BEGIN and COMMIT are shown in the "
+        "queries column, not counted against the budget). "
         "± is the spread of the per-round medians (coefficient of variation): on a busy "
         "shared machine a ratio moves that much between runs with no change to the code."
     )

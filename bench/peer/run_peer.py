@@ -311,7 +311,10 @@ def main():
     args = parser.parse_args()
     from importlib.metadata import version
 
-    # The package ships no migrations: its tables are created from the models.
+    # The package ships no migrations: its tables are created from the models (syncdb), which
+    # refer to auth_user, so Django's own migrations go first (on a fresh database a single
+    # `migrate --run-syncdb` creates the package's tables before auth_user exists).
+    call_command("migrate", interactive=False, verbosity=0)
     call_command("migrate", interactive=False, verbosity=0, run_syncdb=True)
     sizes = [measure_size(int(n), args) for n in args.sizes.split(",")]
     with connection.cursor() as cursor:
