@@ -17,7 +17,8 @@ class AccessEvent(models.Model):
     actor_label = models.CharField(max_length=254)  # kept if the account is deleted
     model_label = models.CharField(max_length=100)
     object_pk = models.CharField(max_length=64)
-    patient_key = models.CharField(max_length=120, blank=True, db_index=True)
+    # Found through accessevent_patient_at_idx (patient_key, at): no index of its own.
+    patient_key = models.CharField(max_length=120, blank=True)
     page = models.CharField(max_length=300)
     view_name = models.CharField(max_length=120, blank=True)
     request_id = models.CharField(max_length=36, blank=True)

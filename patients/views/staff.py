@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -95,14 +96,25 @@ CALENDAR_FIELDS = (
 )
 
 
-def calendar_rows(appts, tz) -> list[dict]:
-    """What each appointment line of the calendar shows, from plain values worked out once
-    here: a day of the whole clinic lists hundreds, and a model instance, a template filter or
-    a {% url %} per row would cost more than the query that found them."""
+# One appointment line of the calendar (the markup of a list-group item). Built with
+# format_html, which escapes every value: a day of the whole clinic lists hundreds of lines,
+# and rendering each through the template engine cost more than the query that found them.
+CALENDAR_LINE = (
+    '<a class="list-group-item list-group-item-action cal-appt status-border-{status}" '
+    'href="{href}"><div class="d-flex justify-content-between gap-2"><strong>{time}</strong> '
+    '<span class="badge status-{status}">{status_label}</span></div><div>{patient}</div>'
+    '<div class="small text-body-secondary">{badge}{what}{specialist}</div></a>'
+)
+
+
+def calendar_rows(appts, tz, *, show_specialist: bool) -> list[dict]:
+    """Each appointment line of the calendar from plain values (no model instance, template
+    filter or {% url %} per line): its day, the keys the access log needs, and its markup."""
     # /staff/calendar/appointments/0/ -> the prefix every appointment's page shares.
     prefix = reverse("calendar:appointment", args=[0]).removesuffix("0/")
     statuses = {value: str(label) for value, label in AppointmentStatus.choices}
     kinds = {value: str(label) for value, label in AppointmentKind.choices}
+    badge = format_html('<span class="badge text-bg-light border">{}</span> ', _("Treatment"))
     rows = []
     for pk, patient_pk, start, end, status, kind, patient, ctype, specialist in appts:
         start = start.astimezone(tz)
@@ -110,15 +122,19 @@ def calendar_rows(appts, tz) -> list[dict]:
             {
                 "pk": pk,
                 "patient_pk": patient_pk,
-                "href": f"{prefix}{pk}/",
                 "date": start.date(),
-                "time": f"{start:%H:%M}\u2013{end.astimezone(tz):%H:%M}",
                 "status": status,
-                "status_label": statuses.get(status, status),
-                "patient": patient,
-                "treatment": kind == AppointmentKind.TREATMENT_VISIT,
-                "what": ctype or kinds.get(kind, kind),
-                "specialist": specialist,
+                "html": format_html(
+                    CALENDAR_LINE,
+                    status=status,
+                    href=f"{prefix}{pk}/",
+                    time=f"{start:%H:%M}\u2013{end.astimezone(tz):%H:%M}",
+                    status_label=statuses.get(status, status),
+                    patient=patient,
+                    badge=badge if kind == AppointmentKind.TREATMENT_VISIT else "",
+                    what=ctype or kinds.get(kind, kind),
+                    specialist=f" \u00b7 {specialist}" if show_specialist else "",
+                ),
             }
         )
     return rows
@@ -137,6 +153,7 @@ def _calendar(request, *, days: int, template: str, url_name: str):
             *CALENDAR_FIELDS
         ),
         tz,
+        show_specialist=specialist is None,
     )
     access_record_keys(
         request=request,

@@ -69,6 +69,26 @@ def test_day_view_shows_names_and_logs_each_read(staff_client, booking_world, fr
     assert event.view_name == "calendar:day"
 
 
+def test_day_view_lines_link_escape_and_name_the_specialist_only_for_the_whole_clinic(
+    staff_client, booking_world, frozen_now
+):
+    hostile = PatientFactory(legal_name='<script>alert("x")</script> Bo')
+    appt = book(booking_world, local_time(TUESDAY, 10), patient=hostile)
+    whole = staff_client.get(
+        reverse("calendar:day"), {"date": "2026-03-03", "specialist": "all"}
+    ).content.decode()
+    assert '<script>alert("x")' not in whole
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; Bo" in whole
+    assert f'href="{reverse("calendar:appointment", args=[appt.pk])}"' in whole
+    assert "10:00\u201310:30" in whole
+    assert f"\u00b7 {booking_world.specialist.display_name}" in whole
+    one = staff_client.get(
+        reverse("calendar:day"),
+        {"date": "2026-03-03", "specialist": booking_world.specialist.pk},
+    ).content.decode()
+    assert "Bo" in one and f"\u00b7 {booking_world.specialist.display_name}" not in one
+
+
 def test_appointment_page_logs_the_read(specialist_client, booking_world, frozen_now):
     appt = book(booking_world, local_time(TUESDAY, 9))
     assert specialist_client.get(reverse("calendar:appointment", args=[appt.pk])).status_code == 200
