@@ -5,8 +5,9 @@ patient) to the home's query of the people the user answers for, and ``steps`` r
 
 import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from patients.home_steps import Provider, Step
 from patients.models import AppointmentStatus
 
 from . import progress
-from .models import Plan, PlanItem, PlannedSession, Progress, Setting
+from .models import Plan, PlanItem, PlannedSession, Setting
 from .progress_data import LOGGABLE_DAYS
 from .services.sessions import patient_zone
 
@@ -24,10 +25,12 @@ DONE_VISIT = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
 
 
 def annotate(people, *, today: datetime.date):
-    patient = OuterRef("pk")
+    # The plan and the progress snapshot are one-to-one with the patient: joined in. The rest
+    # are subqueries keyed on the joined plan's columns, so none repeats the plan's lookup
+    # (each repeat made the query slower to plan than to run).
+    plan = OuterRef("plan__pk")
     sessions = PlannedSession.objects.filter(
-        plan__patient=patient,
-        plan__status=Plan.Status.ACTIVE,
+        plan_id=plan,
         status=PlannedSession.Status.PLANNED,
         kind=PlannedSession.Kind.SESSION,
     )
@@ -52,33 +55,32 @@ def annotate(people, *, today: datetime.date):
         .order_by("day", "starts_at", "pk")
     )
     start = (
-        PlanItem.objects.filter(
-            version__plan__patient=patient,
-            version__plan__current_version_id=OuterRef("hs_version"),
-        )
+        PlanItem.objects.filter(version_id=OuterRef("plan__current_version_id"))
         .order_by("start_date")
         .values("start_date")
     )
-    snapshot = Progress.objects.filter(patient=patient)
-    active = Plan.objects.filter(patient=patient, status=Plan.Status.ACTIVE)
-    return people.annotate(
-        hs_plan=Subquery(active.values("pk")[:1]),
-        hs_version=Subquery(active.values("current_version")[:1]),
-    ).annotate(
+    return people.select_related("plan", "progress").annotate(
         hs_start=Subquery(start[:1]),
         hs_today=Subquery(todays.values("pk")[:1]),
         hs_today_logged=Exists(todays.filter(log__isnull=False)),
         hs_earlier=Subquery(earlier[:1]),
-        hs_next_day=Subquery(coming.values("day")[:1]),
-        hs_next_setting=Subquery(coming.values("setting")[:1]),
-        hs_next_at=Subquery(coming.values("at")[:1]),
-        hs_snapshot=Exists(snapshot),
-        hs_checkin_due_on=Subquery(snapshot.values("checkin_due_on")[:1]),
+        # The next session's day, setting and time in one subquery (three would plan its
+        # joins three times).
+        hs_next=Subquery(coming.values(next=JSONObject(day="day", setting="setting", at="at"))[:1]),
     )
 
 
+def _one_to_one(patient, name: str):
+    """The joined one-to-one row, or None when the patient has none."""
+    try:
+        return getattr(patient, name)
+    except ObjectDoesNotExist:
+        return None
+
+
 def steps(patient, *, today: datetime.date) -> list[Step] | None:
-    if getattr(patient, "hs_plan", None) is None:
+    plan = _one_to_one(patient, "plan")
+    if plan is None or plan.status != Plan.Status.ACTIVE or not hasattr(patient, "hs_start"):
         return None
     out = [
         Step(
@@ -135,12 +137,15 @@ def _session_steps(patient) -> list[Step]:
             )
         )
     waiting_today = patient.hs_today is not None and not patient.hs_today_logged
-    if patient.hs_next_day is not None and not waiting_today:
-        day = formats.date_format(patient.hs_next_day, "l j F")
-        if patient.hs_next_setting == Setting.HOME:
+    coming = patient.hs_next  # {"day": ISO date, "setting": ..., "at": ISO time or null}
+    if coming and not waiting_today:
+        next_day = datetime.date.fromisoformat(coming["day"])
+        next_at = datetime.datetime.fromisoformat(coming["at"]) if coming.get("at") else None
+        day = formats.date_format(next_day, "l j F")
+        if coming["setting"] == Setting.HOME:
             text = _("Your next session at home: %(day)s.") % {"day": day}
-        elif patient.hs_next_at is not None:
-            local = timezone.localtime(patient.hs_next_at, patient_zone(patient))
+        elif next_at is not None:
+            local = timezone.localtime(next_at, patient_zone(patient))
             text = _("Your next session at the clinic: %(day)s at %(time)s.") % {
                 "day": formats.date_format(local.date(), "l j F"),
                 "time": formats.time_format(local.time(), "H:i"),
@@ -154,8 +159,9 @@ def _session_steps(patient) -> list[Step]:
 def _checkin_due(patient, *, today) -> bool:
     """As on "My treatment": the snapshot's due day, or two weeks after the start before the
     first snapshot is written."""
-    if patient.hs_snapshot:
-        due_on = patient.hs_checkin_due_on
+    snapshot = _one_to_one(patient, "progress")
+    if snapshot is not None:
+        due_on = snapshot.checkin_due_on
     else:
         due_on = progress.checkin_due_on(last_checkin=None, start=patient.hs_start)
     return due_on is not None and due_on <= today

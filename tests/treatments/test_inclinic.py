@@ -2,9 +2,12 @@
 plan in one transaction, kept clear of consultations by the shared no-overlap rule."""
 
 import datetime
+import re
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from patients.models import (
     Appointment,
@@ -690,3 +693,14 @@ def test_the_nightly_extension_adds_a_clashing_session_without_its_visit(
     assert plans_extend_horizon(now=NOW + datetime.timedelta(weeks=2, days=1)) == 1
     added.refresh_from_db()
     assert added.revision == 1 and added.appointment_id is None
+
+
+def test_the_patients_home_names_the_next_visit_with_its_clinic_time(
+    screened, specialist_user, dana, client
+):
+    assign(screened, specialist_user, [clinic()])
+    client.force_login(screened.user)
+    with time_machine.travel(NOW, tick=False):  # Monday 2 March, 08:00: the visit is at 10:00
+        html = client.get(reverse("patients:home")).content.decode()
+    steps = re.search(r"Your next steps</h2>(.*?)</div>", html, re.S).group(1)
+    assert "Your next session at the clinic: Monday 2 March at 10:00." in steps
