@@ -375,6 +375,17 @@ def run(
             location = dict((k.lower(), v) for k, v in headers).get("location", "")
             if status not in page["status"] or "/accounts/login/" in location:
                 raise RuntimeError(f"{page['name']} {page['path']} answered {status} {location}")
+        # Warm-up, untimed: every worker process answers every page a few times (its first
+        # requests compile templates and open its database connection).
+        for _round in range(2 * max(1, _worker_count(server.pid))):
+            for page in pages:
+                jar = roles[page["role"]]["cookies"][:1]
+                _http(
+                    port,
+                    "GET",
+                    page["path"],
+                    headers={"X-Forwarded-Proto": "https", "Cookie": jar[0] if jar else ""},
+                )
         log(f"  http: locust, {users} users, {seconds} s")
         rows, failure_detail = _locust(python, port, config, tmp, users=users, seconds=seconds)
         if shutil.which("wrk"):
