@@ -14,7 +14,7 @@ from django.db.models import F, Prefetch, Q, QuerySet
 from patients.labels import AREA_LABELS
 from patients.models import Patient
 
-from . import progress
+from . import progress, progress_markup
 from .models import CheckIn, Flag, Plan, PlanItem, PlannedSession, PlanVersion, SessionLog, Setting
 
 RECENT_LOGS = 20
@@ -45,6 +45,7 @@ class AreaProgress:
     assessment: progress.Assessment | None = None
     assessed: bool = False  # response/failure apply (iontophoresis at home)
     geometry: progress.ChartGeometry | None = None
+    parts: dict | None = None  # the chart's loop-built markup (progress_markup.chart_parts)
 
     @property
     def latest(self) -> int | None:
@@ -135,10 +136,13 @@ def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False
     if plan is None or plan.current_version_id is None:
         return data
     data.items = list(PlanItem.objects.filter(version_id=plan.current_version_id))
-    first = (
-        PlanVersion.objects.filter(plan=plan).select_related("screen").order_by("number").first()
-    )
-    screen_hdss = (first.screen.profile.get("areas") or {}) if first else {}
+    # Only the first version's screen's HDSS per area (not the whole screen and version).
+    screen_hdss = (
+        PlanVersion.objects.filter(plan=plan)
+        .order_by("number")
+        .values_list("screen__profile__areas", flat=True)
+        .first()
+    ) or {}
     sessions = list(
         PlannedSession.objects.filter(
             plan=plan,
@@ -159,12 +163,14 @@ def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False
     _count(data, sessions, extras)
     _per_area(data, sessions, extras, screen_hdss)
     if with_charts:
+        labels = progress_markup.DateLabels()
         for area in data.areas:
             area.geometry = progress.chart_geometry(
                 checkins=area.series,
                 sessions=area.sessions,
                 today=today,
             )
+            area.parts = progress_markup.chart_parts(area, labels)
     return data
 
 
