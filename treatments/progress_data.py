@@ -127,10 +127,11 @@ def _plan_of(patient) -> Plan | None:
 
 
 def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False) -> Summary:
-    """Everything about one patient's progress, in six queries whatever the history's length:
-    1 the plan's current items; 2 the first version's screen (baseline HDSS); 3 the planned
-    home sessions with their logs; 4 the extra sessions (logs without a planned session);
-    5 the check-ins. (The plan comes with ``patient``: select_related it.)"""
+    """Everything about one patient's progress, in five queries whatever the history's length:
+    1 the plan's current items; 2 the first version's screen's HDSS per area (the baseline);
+    3 the planned home sessions with their logs and their item's areas (``item_areas``);
+    4 the extra sessions (logs without a planned session); 5 the check-ins. (The plan comes
+    with ``patient``: select_related it.)"""
     plan = _plan_of(patient)
     data = Summary(patient=patient, plan=plan, today=today)
     if plan is None or plan.current_version_id is None:
@@ -151,13 +152,14 @@ def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False
             setting=Setting.HOME,
             day__lte=today,
         )
-        .select_related("log", "item")
+        .select_related("log")
+        .annotate(item_areas=F("item__areas"))  # the item's areas, not the whole item
         .order_by("day", "pk")
     )
     extras = list(
-        SessionLog.objects.filter(plan=plan, planned_session__isnull=True, day__lte=today)
-        .select_related("item")
-        .order_by("day", "pk")
+        SessionLog.objects.filter(plan=plan, planned_session__isnull=True, day__lte=today).order_by(
+            "day", "pk"
+        )
     )
     data.checkins = list(CheckIn.objects.filter(patient=patient).order_by("day", "source", "pk"))
     _count(data, sessions, extras)
@@ -229,7 +231,7 @@ def _per_area(data: Summary, sessions, extras, screen_hdss: dict) -> None:
     for area in treated_areas(data.items):
         marks: list[tuple[datetime.date, str]] = []
         for s in sessions:
-            if area not in s.item.areas:
+            if area not in s.item_areas:
                 continue
             log = _log_of(s)
             if log is not None and area not in log.areas and log.status == "done":

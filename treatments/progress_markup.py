@@ -133,3 +133,41 @@ def _svg_parts(g: progress.ChartGeometry, labels: DateLabels) -> dict[str, str]:
         for t in g.ticks
     )
     return {"levels": levels, "points": points, "marks": "".join(marks), "ticks": ticks}
+
+
+def recent_logs(logs) -> SafeString:
+    """The patient progress page's "Recent sessions" items (``<li>``, newest first), as the
+    template's loop printed them: the status labels, the log URL and the translated words are
+    looked up once, each current formatted once (``floatformat:"-1"``, localized)."""
+    if not logs:
+        return mark_safe("")
+    from django.template.defaultfilters import floatformat
+    from django.urls import reverse
+
+    from .models import SessionLog
+
+    sentinel = 987654321
+    before, after = reverse("treatments:log", args=[sentinel]).split(str(sentinel))
+    statuses = {value: escape(label) for value, label in SessionLog.Status.choices}
+    extra = " · " + escape(gettext("extra"))
+    open_ = escape(gettext("Open"))
+    labels = DateLabels()
+    currents: dict = {}
+    out = []
+    for log in logs:
+        text = statuses.get(log.status)
+        if text is None:
+            text = escape(log.get_status_display())
+        if log.status == "done":
+            current = currents.get(log.current_ma)
+            if current is None:
+                current = currents[log.current_ma] = escape(floatformat(log.current_ma, "-1"))
+            text += f" · {escape(_number(log.minutes))} min · {current} mA"
+        if log.planned_session_id is None:  # log.is_extra
+            text += extra
+        out.append(
+            '\n      <li class="list-group-item d-flex justify-content-between gap-2">\n'
+            f"        <span><strong>{escape(labels.weekday_day_month(log.day))}</strong> · {text}"
+            f'</span>\n        <a href="{before}{log.pk}{after}">{open_}</a>\n      </li>\n    '
+        )
+    return mark_safe("".join(out))  # noqa: S308 (every value is escaped)

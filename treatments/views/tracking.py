@@ -23,7 +23,7 @@ from clinic.audit.services import access_record, access_record_many
 from patients.labels import AREA_LABELS
 from patients.models import Patient
 
-from .. import progress_data, selectors
+from .. import progress_data, progress_markup, selectors
 from ..forms_tracking import AcknowledgeForm, CheckInForm, DashboardForm, DoneForm, SkipForm
 from ..models import CheckIn, Flag, PlannedSession, SessionLog, Setting, SideEffect
 from ..progress_data import home_ion_items, treated_areas
@@ -323,7 +323,12 @@ def progress_page(request, patient_id):
     return render(
         request,
         "treatments/patient/progress.html",
-        {"patient": patient, "data": data, "today": today},
+        {
+            "patient": patient,
+            "data": data,
+            "today": today,
+            "recent_logs": progress_markup.recent_logs(data.logs),
+        },
     )
 
 
