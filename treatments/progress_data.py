@@ -9,7 +9,7 @@ the progress pages compute it live from the same function.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Subquery
 
 from patients.labels import AREA_LABELS
 from patients.models import Patient
@@ -127,23 +127,28 @@ def _plan_of(patient) -> Plan | None:
 
 
 def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False) -> Summary:
-    """Everything about one patient's progress, in five queries whatever the history's length:
-    1 the plan's current items; 2 the first version's screen's HDSS per area (the baseline);
-    3 the planned home sessions with their logs and their item's areas (``item_areas``);
-    4 the extra sessions (logs without a planned session); 5 the check-ins. (The plan comes
-    with ``patient``: select_related it.)"""
+    """Everything about one patient's progress, in four queries whatever the history's length:
+    1 the plan's current items, with the first version's screen's HDSS per area (the
+    baseline); 2 the planned home sessions with their logs and their item's areas
+    (``item_areas``); 3 the extra sessions (logs without a planned session); 4 the check-ins.
+    (The plan comes with ``patient``: select_related it.)"""
     plan = _plan_of(patient)
     data = Summary(patient=patient, plan=plan, today=today)
     if plan is None or plan.current_version_id is None:
         return data
-    data.items = list(PlanItem.objects.filter(version_id=plan.current_version_id))
-    # Only the first version's screen's HDSS per area (not the whole screen and version).
-    screen_hdss = (
-        PlanVersion.objects.filter(plan=plan)
+    # The items, each with the first version's screen's HDSS per area (the baseline before
+    # any check-in; only the areas the items treat are shown, so none is needed without items).
+    first_screen_hdss = (
+        PlanVersion.objects.filter(plan_id=plan.pk)
         .order_by("number")
-        .values_list("screen__profile__areas", flat=True)
-        .first()
-    ) or {}
+        .values("screen__profile__areas")[:1]
+    )
+    data.items = list(
+        PlanItem.objects.filter(version_id=plan.current_version_id).annotate(
+            first_screen_hdss=Subquery(first_screen_hdss)
+        )
+    )
+    screen_hdss = (data.items[0].first_screen_hdss if data.items else None) or {}
     sessions = list(
         PlannedSession.objects.filter(
             plan=plan,

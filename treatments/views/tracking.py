@@ -49,10 +49,9 @@ PAGE_SIZE = 25
 
 
 # --- Patients ---------------------------------------------------------------------------------
-def _own_patient(request, patient_id) -> Patient:
+def _own_patient(request, patient_id, related: str = "plan__current_version") -> Patient:
     return get_object_or_404(
-        selectors.patients_for_user(request.user).select_related("plan__current_version"),
-        pk=patient_id,
+        selectors.patients_for_user(request.user).select_related(related), pk=patient_id
     )
 
 
@@ -317,7 +316,7 @@ def checkin_page(request, patient_id):
 @require_safe
 @patient_required
 def progress_page(request, patient_id):
-    patient = _own_patient(request, patient_id)
+    patient = _own_patient(request, patient_id, "plan")  # the summary needs no version
     today = patient_today(patient)
     data = progress_data.summary(patient, today=today, with_charts=True)
     return render(
