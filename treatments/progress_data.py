@@ -9,12 +9,12 @@ the progress pages compute it live from the same function.
 import datetime
 from dataclasses import dataclass, field
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet, Subquery
 
 from patients.labels import AREA_LABELS
 from patients.models import Patient
 
-from . import progress
+from . import progress, progress_markup
 from .models import CheckIn, Flag, Plan, PlanItem, PlannedSession, PlanVersion, SessionLog, Setting
 
 RECENT_LOGS = 20
@@ -45,6 +45,7 @@ class AreaProgress:
     assessment: progress.Assessment | None = None
     assessed: bool = False  # response/failure apply (iontophoresis at home)
     geometry: progress.ChartGeometry | None = None
+    parts: dict | None = None  # the chart's loop-built markup (progress_markup.chart_parts)
 
     @property
     def latest(self) -> int | None:
@@ -126,19 +127,28 @@ def _plan_of(patient) -> Plan | None:
 
 
 def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False) -> Summary:
-    """Everything about one patient's progress, in six queries whatever the history's length:
-    1 the plan's current items; 2 the first version's screen (baseline HDSS); 3 the planned
-    home sessions with their logs; 4 the extra sessions (logs without a planned session);
-    5 the check-ins. (The plan comes with ``patient``: select_related it.)"""
+    """Everything about one patient's progress, in four queries whatever the history's length:
+    1 the plan's current items, with the first version's screen's HDSS per area (the
+    baseline); 2 the planned home sessions with their logs and their item's areas
+    (``item_areas``); 3 the extra sessions (logs without a planned session); 4 the check-ins.
+    (The plan comes with ``patient``: select_related it.)"""
     plan = _plan_of(patient)
     data = Summary(patient=patient, plan=plan, today=today)
     if plan is None or plan.current_version_id is None:
         return data
-    data.items = list(PlanItem.objects.filter(version_id=plan.current_version_id))
-    first = (
-        PlanVersion.objects.filter(plan=plan).select_related("screen").order_by("number").first()
+    # The items, each with the first version's screen's HDSS per area (the baseline before
+    # any check-in; only the areas the items treat are shown, so none is needed without items).
+    first_screen_hdss = (
+        PlanVersion.objects.filter(plan_id=plan.pk)
+        .order_by("number")
+        .values("screen__profile__areas")[:1]
     )
-    screen_hdss = (first.screen.profile.get("areas") or {}) if first else {}
+    data.items = list(
+        PlanItem.objects.filter(version_id=plan.current_version_id).annotate(
+            first_screen_hdss=Subquery(first_screen_hdss)
+        )
+    )
+    screen_hdss = (data.items[0].first_screen_hdss if data.items else None) or {}
     sessions = list(
         PlannedSession.objects.filter(
             plan=plan,
@@ -147,24 +157,27 @@ def summary(patient: Patient, *, today: datetime.date, with_charts: bool = False
             setting=Setting.HOME,
             day__lte=today,
         )
-        .select_related("log", "item")
+        .select_related("log")
+        .annotate(item_areas=F("item__areas"))  # the item's areas, not the whole item
         .order_by("day", "pk")
     )
     extras = list(
-        SessionLog.objects.filter(plan=plan, planned_session__isnull=True, day__lte=today)
-        .select_related("item")
-        .order_by("day", "pk")
+        SessionLog.objects.filter(plan=plan, planned_session__isnull=True, day__lte=today).order_by(
+            "day", "pk"
+        )
     )
     data.checkins = list(CheckIn.objects.filter(patient=patient).order_by("day", "source", "pk"))
     _count(data, sessions, extras)
     _per_area(data, sessions, extras, screen_hdss)
     if with_charts:
+        labels = progress_markup.DateLabels()
         for area in data.areas:
             area.geometry = progress.chart_geometry(
                 checkins=area.series,
                 sessions=area.sessions,
                 today=today,
             )
+            area.parts = progress_markup.chart_parts(area, labels)
     return data
 
 
@@ -223,7 +236,7 @@ def _per_area(data: Summary, sessions, extras, screen_hdss: dict) -> None:
     for area in treated_areas(data.items):
         marks: list[tuple[datetime.date, str]] = []
         for s in sessions:
-            if area not in s.item.areas:
+            if area not in s.item_areas:
                 continue
             log = _log_of(s)
             if log is not None and area not in log.areas and log.status == "done":

@@ -23,7 +23,7 @@ from clinic.audit.services import access_record, access_record_many
 from patients.labels import AREA_LABELS
 from patients.models import Patient
 
-from .. import progress_data, selectors
+from .. import progress_data, progress_markup, selectors
 from ..forms_tracking import AcknowledgeForm, CheckInForm, DashboardForm, DoneForm, SkipForm
 from ..models import CheckIn, Flag, PlannedSession, SessionLog, Setting, SideEffect
 from ..progress_data import home_ion_items, treated_areas
@@ -49,10 +49,9 @@ PAGE_SIZE = 25
 
 
 # --- Patients ---------------------------------------------------------------------------------
-def _own_patient(request, patient_id) -> Patient:
+def _own_patient(request, patient_id, related: str = "plan__current_version") -> Patient:
     return get_object_or_404(
-        selectors.patients_for_user(request.user).select_related("plan__current_version"),
-        pk=patient_id,
+        selectors.patients_for_user(request.user).select_related(related), pk=patient_id
     )
 
 
@@ -317,13 +316,18 @@ def checkin_page(request, patient_id):
 @require_safe
 @patient_required
 def progress_page(request, patient_id):
-    patient = _own_patient(request, patient_id)
+    patient = _own_patient(request, patient_id, "plan")  # the summary needs no version
     today = patient_today(patient)
     data = progress_data.summary(patient, today=today, with_charts=True)
     return render(
         request,
         "treatments/patient/progress.html",
-        {"patient": patient, "data": data, "today": today},
+        {
+            "patient": patient,
+            "data": data,
+            "today": today,
+            "recent_logs": progress_markup.recent_logs(data.logs),
+        },
     )
 
 
