@@ -12,6 +12,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -35,7 +38,7 @@ from ..forms import (
     PatientSearchForm,
     initial_for,
 )
-from ..models import Plan
+from ..models import Plan, PlannedSession, Setting
 from ..services import (
     ItemSpec,
     PlanError,
@@ -108,6 +111,62 @@ def _items_view(items) -> list[dict]:
     return rows
 
 
+def _session_rows(sessions, *, tz, today) -> list[dict]:
+    """What ``treatments/_session_row.html`` shows of each session, worked out once here for
+    the chart's upcoming list: each text translated once, each day formatted once (active
+    language), times in the patient's zone; no include, |date or {% url %} per row."""
+    home, clinic = _("Home session"), _("Clinic session")
+    visit_with = _("visit with %(name)s")
+    cancelled = ("text-bg-secondary", _("cancelled"))
+    visit_cancelled = ("text-bg-warning", _("visit cancelled by the clinic"))
+    visit_missing = ("text-bg-danger", _("visit not booked: the time was taken"))
+    days: dict = {}
+    rows = []
+    for s in sessions:
+        when = s.actual_start
+        if when is not None:
+            when = timezone.localtime(when, tz)
+            day, time = dateformat.format(when, "D j M"), dateformat.time_format(when, "H:i")
+        else:
+            if s.day not in days:
+                days[s.day] = dateformat.format(s.day, "D j M")
+            day, time = days[s.day], ""
+        if s.kind == PlannedSession.Kind.SESSION:
+            what = home if s.setting == Setting.HOME else clinic
+            if s.duration_minutes:
+                what = f"{what} ({s.duration_minutes} min)"
+        else:
+            what = s.get_kind_display()
+        status = None
+        if s.status == PlannedSession.Status.CANCELLED:
+            status = cancelled
+        elif s.visit_cancelled:
+            status = visit_cancelled
+        elif s.visit_missing:
+            status = visit_missing
+        classes = " session-cancelled" if s.status == "cancelled" or s.visit_cancelled else ""
+        rows.append(
+            {
+                "classes": classes + (" session-past" if s.day < today else ""),
+                "day": day,
+                "time": time,
+                "what": what,
+                "visit_url": reverse("calendar:appointment", args=[s.appointment_id])
+                if s.appointment_id
+                else "",
+                "visit_label": mark_safe(
+                    visit_with % {"name": conditional_escape(s.appointment.specialist.display_name)}
+                )
+                if s.appointment_id
+                else "",
+                "phase": s.get_phase_display() if s.phase else "",
+                "phase_badge": "text-bg-primary" if s.phase == "initial" else "text-bg-info",
+                "status": status,
+            }
+        )
+    return rows
+
+
 @require_safe
 @clinician_required
 def patient_chart_page(request, patient_id):
@@ -129,7 +188,7 @@ def patient_chart_page(request, patient_id):
             "gate": screen_gate(screen, workup_reason=None),
             "items": _items_view(data.items),
             "can_assign": request.user.has_perm("accounts.assign_plans"),
-            "tz": _patient_zone(patient),
+            "upcoming": _session_rows(data.upcoming, tz=_patient_zone(patient), today=today),
             "clinic_tz": _zone(),
         },
     )
