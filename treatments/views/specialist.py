@@ -16,6 +16,7 @@ from django.utils import dateformat, timezone
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import clinician_required, permission_required
@@ -54,6 +55,7 @@ from ..services.sessions import VISIT_EXTRA_MINUTES, patient_today
 
 specialist_required = permission_required("accounts.assign_plans")
 PAGE_SIZE = 25
+_SENTINEL = 987654321  # a placeholder in a URL reversed once, filled in per row
 
 
 def _zone():
@@ -167,6 +169,47 @@ def _session_rows(sessions, *, tz, today) -> list[dict]:
     return rows
 
 
+def _version_rows(versions, *, patient_id: int, zone) -> list[dict]:
+    """The chart's plan history, worked out once (times in the clinic's zone)."""
+    url = reverse("treatments:version", args=[patient_id, _SENTINEL])
+    return [
+        {
+            "url": url.replace(str(_SENTINEL), str(v.number)),
+            "number": v.number,
+            "kind": v.get_kind_display(),
+            "at": dateformat.format(timezone.localtime(v.created_at, zone), "j M Y H:i"),
+            "by": v.created_by.get_full_name(),
+            "reason": v.reason,
+            "summary": v.summary,
+        }
+        for v in versions
+    ]
+
+
+def _note_rows(notes, *, patient_id: int) -> list[dict]:
+    """The chart's consultation notes, worked out once (texts translated once)."""
+    url = reverse("treatments:note", args=[patient_id, _SENTINEL])
+    opened = _("open")
+    days: dict = {}
+    rows = []
+    for note in notes:
+        if note.visit_date not in days:
+            days[note.visit_date] = dateformat.format(note.visit_date, "D j M Y")
+        n = note.revision_count
+        rows.append(
+            {
+                "date": days[note.visit_date],
+                "by": note.updated_by.get_full_name(),
+                "url": url.replace(str(_SENTINEL), str(note.pk)),
+                "link": mark_safe(ngettext("%(n)s version", "%(n)s versions", n) % {"n": n})
+                if n > 1
+                else opened,
+                "text": note.text,
+            }
+        )
+    return rows
+
+
 @require_safe
 @clinician_required
 def patient_chart_page(request, patient_id):
@@ -189,6 +232,8 @@ def patient_chart_page(request, patient_id):
             "items": _items_view(data.items),
             "can_assign": request.user.has_perm("accounts.assign_plans"),
             "upcoming": _session_rows(data.upcoming, tz=_patient_zone(patient), today=today),
+            "versions": _version_rows(data.versions, patient_id=patient.pk, zone=_zone()),
+            "notes": _note_rows(data.notes, patient_id=patient.pk),
             "clinic_tz": _zone(),
         },
     )
