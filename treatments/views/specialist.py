@@ -12,7 +12,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import clinician_required, permission_required
@@ -35,7 +39,7 @@ from ..forms import (
     PatientSearchForm,
     initial_for,
 )
-from ..models import Plan
+from ..models import Plan, PlannedSession, Setting
 from ..services import (
     ItemSpec,
     PlanError,
@@ -51,6 +55,7 @@ from ..services.sessions import VISIT_EXTRA_MINUTES, patient_today
 
 specialist_required = permission_required("accounts.assign_plans")
 PAGE_SIZE = 25
+_SENTINEL = 987654321  # a placeholder in a URL reversed once, filled in per row
 
 
 def _zone():
@@ -108,6 +113,103 @@ def _items_view(items) -> list[dict]:
     return rows
 
 
+def _session_rows(sessions, *, tz, today) -> list[dict]:
+    """What ``treatments/_session_row.html`` shows of each session, worked out once here for
+    the chart's upcoming list: each text translated once, each day formatted once (active
+    language), times in the patient's zone; no include, |date or {% url %} per row."""
+    home, clinic = _("Home session"), _("Clinic session")
+    visit_with = _("visit with %(name)s")
+    cancelled = ("text-bg-secondary", _("cancelled"))
+    visit_cancelled = ("text-bg-warning", _("visit cancelled by the clinic"))
+    visit_missing = ("text-bg-danger", _("visit not booked: the time was taken"))
+    days: dict = {}
+    rows = []
+    for s in sessions:
+        when = s.actual_start
+        if when is not None:
+            when = timezone.localtime(when, tz)
+            day, time = dateformat.format(when, "D j M"), dateformat.time_format(when, "H:i")
+        else:
+            if s.day not in days:
+                days[s.day] = dateformat.format(s.day, "D j M")
+            day, time = days[s.day], ""
+        if s.kind == PlannedSession.Kind.SESSION:
+            what = home if s.setting == Setting.HOME else clinic
+            if s.duration_minutes:
+                what = f"{what} ({s.duration_minutes} min)"
+        else:
+            what = s.get_kind_display()
+        status = None
+        if s.status == PlannedSession.Status.CANCELLED:
+            status = cancelled
+        elif s.visit_cancelled:
+            status = visit_cancelled
+        elif s.visit_missing:
+            status = visit_missing
+        classes = " session-cancelled" if s.status == "cancelled" or s.visit_cancelled else ""
+        rows.append(
+            {
+                "classes": classes + (" session-past" if s.day < today else ""),
+                "day": day,
+                "time": time,
+                "what": what,
+                "visit_url": reverse("calendar:appointment", args=[s.appointment_id])
+                if s.appointment_id
+                else "",
+                "visit_label": mark_safe(
+                    visit_with % {"name": conditional_escape(s.appointment.specialist.display_name)}
+                )
+                if s.appointment_id
+                else "",
+                "phase": s.get_phase_display() if s.phase else "",
+                "phase_badge": "text-bg-primary" if s.phase == "initial" else "text-bg-info",
+                "status": status,
+            }
+        )
+    return rows
+
+
+def _version_rows(versions, *, patient_id: int, zone) -> list[dict]:
+    """The chart's plan history, worked out once (times in the clinic's zone)."""
+    url = reverse("treatments:version", args=[patient_id, _SENTINEL])
+    return [
+        {
+            "url": url.replace(str(_SENTINEL), str(v.number)),
+            "number": v.number,
+            "kind": v.get_kind_display(),
+            "at": dateformat.format(timezone.localtime(v.created_at, zone), "j M Y H:i"),
+            "by": v.created_by.get_full_name(),
+            "reason": v.reason,
+            "summary": v.summary,
+        }
+        for v in versions
+    ]
+
+
+def _note_rows(notes, *, patient_id: int) -> list[dict]:
+    """The chart's consultation notes, worked out once (texts translated once)."""
+    url = reverse("treatments:note", args=[patient_id, _SENTINEL])
+    opened = _("open")
+    days: dict = {}
+    rows = []
+    for note in notes:
+        if note.visit_date not in days:
+            days[note.visit_date] = dateformat.format(note.visit_date, "D j M Y")
+        n = note.revision_count
+        rows.append(
+            {
+                "date": days[note.visit_date],
+                "by": note.updated_by.get_full_name(),
+                "url": url.replace(str(_SENTINEL), str(note.pk)),
+                "link": mark_safe(ngettext("%(n)s version", "%(n)s versions", n) % {"n": n})
+                if n > 1
+                else opened,
+                "text": note.text,
+            }
+        )
+    return rows
+
+
 @require_safe
 @clinician_required
 def patient_chart_page(request, patient_id):
@@ -129,7 +231,9 @@ def patient_chart_page(request, patient_id):
             "gate": screen_gate(screen, workup_reason=None),
             "items": _items_view(data.items),
             "can_assign": request.user.has_perm("accounts.assign_plans"),
-            "tz": _patient_zone(patient),
+            "upcoming": _session_rows(data.upcoming, tz=_patient_zone(patient), today=today),
+            "versions": _version_rows(data.versions, patient_id=patient.pk, zone=_zone()),
+            "notes": _note_rows(data.notes, patient_id=patient.pk),
             "clinic_tz": _zone(),
         },
     )

@@ -15,17 +15,20 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import dateformat, timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from clinic.accounts.permissions import clinician_required, patient_required, permission_required
-from clinic.audit.services import access_record, access_record_many
+from clinic.audit.services import access_record, access_record_keys
 from patients.labels import AREA_LABELS
 from patients.models import Patient
 
 from .. import progress_data, progress_markup, selectors
 from ..forms_tracking import AcknowledgeForm, CheckInForm, DashboardForm, DoneForm, SkipForm
-from ..models import CheckIn, Flag, PlannedSession, SessionLog, Setting, SideEffect
+from ..models import CheckIn, Flag, PlannedSession, Progress, SessionLog, Setting, SideEffect
 from ..progress_data import home_ion_items, treated_areas
 from ..services.sessions import patient_today
 from ..services.tracking import (
@@ -403,6 +406,112 @@ def _csv_text(text: str) -> str:
 
 
 # --- Specialists ------------------------------------------------------------------------------
+# The dashboard's rows are plain values worked out once here (a page of 25 patients and their
+# open flags): no model instance, {% url %}, |date or {% blocktranslate %} per row in the
+# template. The texts are the template's own msgids, so the catalog translates them the same.
+_DASHBOARD_FIELDS = (
+    "pk",
+    "legal_name",
+    "progress__done_recent",
+    "progress__planned_recent",
+    "progress__last_log_day",
+    "progress__baseline",
+    "progress__latest",
+    "assigned_specialist__pk",
+    "assigned_specialist__specialist__first_name",
+    "assigned_specialist__specialist__last_name",
+)
+_BADGE = {3: "text-bg-danger", 2: "text-bg-warning"}
+_SENTINEL = 987654321  # a placeholder pk: each URL is reversed once, then filled in per row
+
+
+def _fill(translated: str, **values) -> str:
+    """What ``{% blocktranslate with k=v %}msgid{% endblocktranslate %}`` renders, given the
+    msgid's translation: the translated text as is, the values escaped."""
+    return mark_safe(translated % {k: conditional_escape(v) for k, v in values.items()})
+
+
+def _dashboard_rows(rows: list[dict], *, scope: str, is_specialist: bool) -> list[dict]:
+    ids = [r["pk"] for r in rows]
+    flags: dict[int, list[dict]] = {}
+    if ids:  # as the prefetch did: no query for an empty page
+        for flag in (
+            Flag.objects.filter(closed_at__isnull=True, patient_id__in=ids)
+            .order_by("-severity", "raised_at", "pk")
+            .values("pk", "patient_id", "kind", "severity", "detail", "raised_at")
+        ):
+            flags.setdefault(flag["patient_id"], []).append(flag)
+    zone = _clinic_zone()
+    kinds = {value: str(label) for value, label in Flag.Kind.choices}
+    areas = {value: str(label) for value, label in AREA_LABELS.items()}
+    chart_url = reverse("treatments:progress_specialist", args=[_SENTINEL])
+    ack_url = reverse("treatments:flag_ack", args=[_SENTINEL, _SENTINEL + 1])
+    sentinel, sentinel_flag = str(_SENTINEL), str(_SENTINEL + 1)
+    # Each text translated once per page, each distinct date formatted once (active language).
+    recent, last_log, no_log = _("last 2 weeks %(a)s%%"), _("last log %(d)s"), _("no log yet")
+    specialist_is, acknowledge = _("Specialist: %(name)s"), _("Acknowledge: %(k)s (%(n)s)")
+    days: dict = {}
+    times: dict = {}
+    out = []
+    for r in rows:
+        pk, name = r["pk"], r["legal_name"]
+        meta = []
+        adherence = Progress._percent(r["progress__done_recent"], r["progress__planned_recent"])
+        if adherence is not None:
+            meta += [_fill(recent, a=adherence), " · "]
+        last = r["progress__last_log_day"]
+        if last:
+            if last not in days:
+                days[last] = dateformat.format(last, "j M")
+            meta.append(_fill(last_log, d=days[last]))
+        else:
+            meta.append(no_log)
+        latest = r["progress__latest"] or {}
+        for area, start in (r["progress__baseline"] or {}).items():
+            now = latest.get(area)
+            step = f" → {now}" if now and now != start else ""
+            meta.append(format_html(" · {}: HDSS {}{}", areas.get(area, area), start, step))
+        specialist = ""
+        if scope == "all" and r["assigned_specialist__pk"] is not None:
+            full = (
+                f"{r['assigned_specialist__specialist__first_name']} "
+                f"{r['assigned_specialist__specialist__last_name']}"
+            ).strip()
+            specialist = _fill(specialist_is, name=full)
+        rows_flags = []
+        for f in flags.get(pk, ()):
+            at = f["raised_at"]
+            if at not in times:
+                times[at] = dateformat.format(timezone.localtime(at, zone), "j M H:i")
+            kind = kinds.get(f["kind"], f["kind"])
+            rows_flags.append(
+                {
+                    "kind": f["kind"],
+                    "label": kind,
+                    "badge": _BADGE.get(f["severity"], "text-bg-info"),
+                    "raised": times[at],
+                    "detail": f["detail"],
+                    "ack_url": ack_url.replace(sentinel_flag, str(f["pk"])).replace(
+                        sentinel, str(pk)
+                    )
+                    if is_specialist
+                    else "",
+                    "ack_label": _fill(acknowledge, k=kind, n=name) if is_specialist else "",
+                }
+            )
+        out.append(
+            {
+                "pk": pk,
+                "name": name,
+                "url": chart_url.replace(sentinel, str(pk)),
+                "meta": mark_safe("".join(conditional_escape(m) for m in meta)),
+                "specialist": specialist,
+                "flags": rows_flags,
+            }
+        )
+    return out
+
+
 @require_safe
 @clinician_required
 def dashboard_page(request):
@@ -412,14 +521,24 @@ def dashboard_page(request):
     is_specialist = request.user.has_perm("accounts.assign_plans")
     if not is_specialist:
         scope = "all"  # staff have no patients of their own
-    patients = progress_data.dashboard_patients(user=request.user, scope=scope)
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    access_record_many(request=request, items=[(p, p) for p in page.object_list])
-    for p in page.object_list:
-        p.hdss_rows = [
-            (AREA_LABELS.get(a, a), start, p.progress.latest.get(a))
-            for a, start in p.progress.baseline.items()
-        ]
+    patients = (
+        progress_data.dashboard_patients(user=request.user, scope=scope)
+        .prefetch_related(None)  # the open flags: one query of plain values below
+        .values(*_DASHBOARD_FIELDS)
+    )
+    paginator = Paginator(patients, PAGE_SIZE)
+    counts = progress_data.dashboard_counts(user=request.user) if is_specialist else {}
+    if scope != "all":
+        # The user's own patients needing attention: that count is the paginator's too.
+        paginator.count = counts["attention"]
+    page = paginator.get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    access_record_keys(
+        request=request,
+        model=Patient,
+        patient_model=Patient,
+        pairs=[(r["pk"], r["pk"]) for r in rows],
+    )
     return render(
         request,
         "treatments/specialist/dashboard.html",
@@ -427,9 +546,9 @@ def dashboard_page(request):
             "form": form,
             "scope": scope,
             "page": page,
+            "rows": _dashboard_rows(rows, scope=scope, is_specialist=is_specialist),
             "is_specialist": is_specialist,
-            "clinic_tz": _clinic_zone(),
-            "counts": progress_data.dashboard_counts(user=request.user) if is_specialist else {},
+            "counts": counts,
         },
     )
 
