@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from clinic.db import is_database_busy
 from clinic.notify.services import reminders_cancel, reminders_schedule
@@ -601,7 +602,12 @@ def _capped(problems: list[str]) -> list[str]:
     extra = len(problems) - MAX_PROBLEMS_LISTED
     return [
         *problems[:MAX_PROBLEMS_LISTED],
-        _("… and %(n)s more times with a problem like these.") % {"n": extra},
+        ngettext(
+            "… and %(n)s more time with a problem like these.",
+            "… and %(n)s more times with a problem like these.",
+            extra,
+        )
+        % {"n": extra},
     ]
 
 
@@ -700,14 +706,20 @@ def treatment_visit_problems(*, patient: Patient, visits: list[Visit], ignore_id
             "first": _when(starts[0]),
         }
         if not ranges:
-            message = _(
+            message = ngettext(
+                "%(name)s does not work on %(day)s (%(n)s visit, %(first)s): "
+                "choose other days or another clinician.",
                 "%(name)s does not work on %(day)s (%(n)s visits, the first %(first)s): "
-                "choose other days or another clinician."
+                "choose other days or another clinician.",
+                len(starts),
             )
         else:
-            message = _(
+            message = ngettext(
                 "%(name)s works %(hours)s on %(day)s: a visit at %(at)s does not fit "
-                "(%(n)s visits, the first %(first)s)."
+                "(%(n)s visit, %(first)s).",
+                "%(name)s works %(hours)s on %(day)s: a visit at %(at)s does not fit "
+                "(%(n)s visits, the first %(first)s).",
+                len(starts),
             )
         problems.append(message % values)
     ordered = sorted(visits, key=lambda v: v.start)

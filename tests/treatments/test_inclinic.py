@@ -704,3 +704,18 @@ def test_the_patients_home_names_the_next_visit_with_its_clinic_time(
         html = client.get(reverse("patients:home")).content.decode()
     steps = re.search(r"Your next steps</h2>(.*?)</div>", html, re.S).group(1)
     assert "Your next session at the clinic: Monday 2 March at 10:00." in steps
+
+
+def test_one_visit_outside_the_hours_is_named_in_the_singular(screened, specialist_user):
+    clinician = SpecialistFactory(display_name="Dr. Solo")  # no working hours at all
+    start = datetime.datetime(2026, 3, 3, 18, tzinfo=UTC)  # Tuesday 3 March, 10:00 LA
+    problems = booking_services.treatment_visit_problems(
+        patient=screened,
+        visits=[
+            booking_services.Visit(
+                specialist_id=clinician.pk, start=start, end=start + datetime.timedelta(minutes=30)
+            )
+        ],
+    )
+    assert any("(1 visit, " in p for p in problems), problems
+    assert not any("1 visits" in p for p in problems)
