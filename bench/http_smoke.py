@@ -338,7 +338,7 @@ def run(
 
     from bench.harness import login_session
     from bench.pages import ANONYMOUS, World
-    from bench.venvs import ensure_venv
+    from bench.provision import ensure_venv
 
     python = ensure_venv(LOAD_DIR / ".venv", LOAD_DIR / "requirements.txt", log=log)
     world = World()
@@ -363,15 +363,15 @@ def run(
     server = _start_gunicorn(port, workers, tmp / "gunicorn.log")
     saturation = None
     try:
+
+        def get(page):
+            jar = roles[page["role"]]["cookies"][:1]
+            headers = {"X-Forwarded-Proto": "https", "Cookie": jar[0] if jar else ""}
+            return _http(port, "GET", page["path"], headers=headers)
+
         # Every page answers as expected before the timed part (no redirect to the login).
         for page in pages:
-            jar = roles[page["role"]]["cookies"][:1]
-            status, headers, _ = _http(
-                port,
-                "GET",
-                page["path"],
-                headers={"X-Forwarded-Proto": "https", "Cookie": jar[0] if jar else ""},
-            )
+            status, headers, _ = get(page)
             location = dict((k.lower(), v) for k, v in headers).get("location", "")
             if status not in page["status"] or "/accounts/login/" in location:
                 raise RuntimeError(f"{page['name']} {page['path']} answered {status} {location}")
@@ -379,13 +379,7 @@ def run(
         # requests compile templates and open its database connection).
         for _round in range(2 * max(1, _worker_count(server.pid))):
             for page in pages:
-                jar = roles[page["role"]]["cookies"][:1]
-                _http(
-                    port,
-                    "GET",
-                    page["path"],
-                    headers={"X-Forwarded-Proto": "https", "Cookie": jar[0] if jar else ""},
-                )
+                get(page)
         log(f"  http: locust, {users} users, {seconds} s")
         rows, failure_detail = _locust(python, port, config, tmp, users=users, seconds=seconds)
         if shutil.which("wrk"):

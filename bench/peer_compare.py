@@ -9,54 +9,15 @@ import os
 import subprocess
 import sys
 import tempfile
-import venv
 from pathlib import Path
+
+from bench.provision import ensure_database, ensure_venv
 
 PEER_DIR = Path(__file__).resolve().parent / "peer"
 VENV = PEER_DIR / ".venv"
 REQUIREMENTS = PEER_DIR / "requirements.txt"
 # Our side: bench.pages.PEER_PAGES on a clinic shaped like the peer's, timed by
 # bench/peer_ours.py in its own process and database (``<ours>_peerours``).
-
-
-def ensure_venv(log=print) -> Path:
-    """Create the peer's virtualenv and install its requirements (once; pip is idempotent)."""
-    python = VENV / "bin" / "python"
-    stamp = VENV / ".requirements"
-    wanted = REQUIREMENTS.read_text()
-    if python.exists() and stamp.exists() and stamp.read_text() == wanted:
-        return python
-    log(f"  peer: creating {VENV.relative_to(PEER_DIR.parent.parent)} (python -m venv + pip)")
-    venv.EnvBuilder(with_pip=True, clear=not python.exists()).create(VENV)
-    subprocess.run(
-        [
-            str(python),
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "-r",
-            str(REQUIREMENTS),
-        ],
-        check=True,
-    )
-    stamp.write_text(wanted)
-    return python
-
-
-def ensure_database(url: str) -> None:
-    """Create the peer's database if it is missing (on the same server as ours)."""
-    from urllib.parse import urlsplit
-
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = parts._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def peer_database_url(our_url: str) -> str:
@@ -76,7 +37,7 @@ def run(
     log=print,
 ) -> dict:
     try:
-        python = ensure_venv(log)
+        python = ensure_venv(VENV, REQUIREMENTS, log=log)
         url = peer_database_url(database_url)
         ensure_database(url)
     except (subprocess.CalledProcessError, OSError) as exc:

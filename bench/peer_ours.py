@@ -30,9 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
     sys.path.insert(0, str(ROOT))
     import bench.settings  # noqa: F401
-    from bench.__main__ import _ensure_database
+    from bench.provision import ensure_database
 
-    _ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"])
     import django
 
     django.setup()

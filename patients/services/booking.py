@@ -24,7 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from clinic.db import is_database_busy
+from clinic.db import is_database_busy, sqlstate
 from clinic.notify.services import reminders_cancel, reminders_schedule
 
 from ..models import (
@@ -53,6 +53,8 @@ from ..selectors.booking import (
 PATIENT_OVERLAP_CONSTRAINT = "appointment_patient_no_overlap"
 SPECIALIST_OVERLAP_CONSTRAINT = "appointment_specialist_no_overlap"
 DEADLOCK_SQLSTATE = "40P01"
+# What moving an appointment (reschedule, a plan moving its visits) writes.
+MOVED_FIELDS = ["start", "end", "blocked_until", "specialist", "version", "updated_at"]
 
 
 class BookingError(Exception):
@@ -167,7 +169,7 @@ def contention_outcome(
 
 
 def _is_deadlock(exc: OperationalError) -> bool:
-    return getattr(getattr(exc, "__cause__", None), "sqlstate", None) == DEADLOCK_SQLSTATE
+    return sqlstate(exc) == DEADLOCK_SQLSTATE
 
 
 def _lock_patient(patient: Patient) -> None:
@@ -391,16 +393,7 @@ def appointment_reschedule(
     appt.version += 1
     try:
         with transaction.atomic():
-            appt.save(
-                update_fields=[
-                    "start",
-                    "end",
-                    "blocked_until",
-                    "specialist",
-                    "version",
-                    "updated_at",
-                ]
-            )
+            appt.save(update_fields=MOVED_FIELDS)
     except (IntegrityError, OperationalError) as exc:
         if isinstance(exc, OperationalError) and not _is_deadlock(exc):
             raise
@@ -871,16 +864,7 @@ def _apply_moves(moves: list[tuple[Appointment, Visit]], *, by) -> list[Appointm
             appt.version += 1
             try:
                 with transaction.atomic():
-                    appt.save(
-                        update_fields=[
-                            "start",
-                            "end",
-                            "blocked_until",
-                            "specialist",
-                            "version",
-                            "updated_at",
-                        ]
-                    )
+                    appt.save(update_fields=MOVED_FIELDS)
             except (IntegrityError, OperationalError) as exc:
                 if isinstance(exc, OperationalError) and not _is_deadlock(exc):
                     raise

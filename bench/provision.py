@@ -1,5 +1,5 @@
-"""Side virtualenvs of the benchmark (the peer app, the load generator): tools that must not
-enter the clinic's own locked dependencies."""
+"""What the benchmark makes before it runs: its databases, and the side virtualenvs (the peer
+app, the load generator) whose tools must not enter the clinic's own locked dependencies."""
 
 from __future__ import annotations
 
@@ -27,3 +27,17 @@ def ensure_venv(directory: Path, requirements: Path, log=print) -> Path:
     )
     stamp.write_text(wanted)
     return python
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database of ``url`` if it is missing (on the same server)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
