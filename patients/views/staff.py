@@ -141,10 +141,17 @@ def calendar_rows(appts, tz, *, show_specialist: bool) -> list[dict]:
 
 
 def _calendar(request, *, days: int, template: str, url_name: str):
-    day = parse_day(request.GET.get("date")) or clinic_today()
+    day = parse_day(request.GET.get("date"))
+    specialist = _specialist_param(request)
+    asked_for = request.GET.get("specialist", "")
+    if (request.GET.get("date") and day is None) or (
+        asked_for not in ("", "all") and specialist is None
+    ):
+        # As the screen queue does: say so, and show today / the whole clinic.
+        messages.warning(request, _("Some filters were not understood and were ignored."))
+    day = day or clinic_today()
     if days == 7:
         day = day - datetime.timedelta(days=day.weekday())
-    specialist = _specialist_param(request)
     tz = clinic_tz()
     start = local_to_utc(day, datetime.time.min, tz)
     end = local_to_utc(day + datetime.timedelta(days=days), datetime.time.min, tz)

@@ -89,6 +89,33 @@ def test_day_view_lines_link_escape_and_name_the_specialist_only_for_the_whole_c
     assert "Bo" in one and f"\u00b7 {booking_world.specialist.display_name}" not in one
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date": "not-a-date"},
+        {"date": "2027-13-45", "specialist": "all"},
+        {"specialist": "999999"},
+        {"specialist": "abc"},
+    ],
+)
+@pytest.mark.parametrize("name", ["calendar:day", "calendar:week"])
+def test_calendar_filters_not_understood_are_named_and_today_shown(
+    staff_client, booking_world, frozen_now, name, query
+):
+    page = staff_client.get(reverse(name), query)
+    assert page.status_code == 200
+    assert "Some filters were not understood and were ignored." in page.content.decode()
+    assert "Whole clinic" in page.content.decode()
+
+
+def test_good_calendar_filters_give_no_warning(staff_client, booking_world, frozen_now):
+    page = staff_client.get(
+        reverse("calendar:day"),
+        {"date": "2026-03-03", "specialist": booking_world.specialist.pk},
+    )
+    assert "not understood" not in page.content.decode()
+
+
 def test_appointment_page_logs_the_read(specialist_client, booking_world, frozen_now):
     appt = book(booking_world, local_time(TUESDAY, 9))
     assert specialist_client.get(reverse("calendar:appointment", args=[appt.pk])).status_code == 200
